@@ -1,0 +1,5 @@
+"""hardhull: container security, from image SBOM to runtime, self-hosted."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,5 @@
+"""Allow ``python -m hardhull``."""
+
+from hardhull.cli.main import main
+
+main()

@@ -1,0 +1,19 @@
+"""RpmCataloger: placeholder until implemented."""
+
+from __future__ import annotations
+
+from hardhull.catalog.base import CatalogResult
+from hardhull.model import Distro
+from hardhull.sources.base import Selector
+from hardhull.sources.filetree import FileTree
+
+
+class RpmCataloger:
+    """Not implemented yet: finds nothing."""
+
+    name = "rpm"
+    version = "0"
+    selectors: tuple[Selector, ...] = ()
+
+    def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
+        return CatalogResult()

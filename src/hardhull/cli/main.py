@@ -1,0 +1,55 @@
+"""The ``hardhull`` command: a click group whose subcommands live one per module.
+
+This module and its siblings are the only place that prints or exits. Every
+:class:`~hardhull.errors.HardhullError` becomes one line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from hardhull import __version__
+from hardhull.errors import HardhullError
+
+
+class _Group(click.Group):
+    """Turn hardhull errors into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except HardhullError as exc:
+            click.echo(f"hardhull: error: {exc}", err=True)
+            sys.exit(exc.exit_code)
+        except KeyboardInterrupt:
+            click.echo("hardhull: interrupted", err=True)
+            sys.exit(130)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="hardhull")
+def cli() -> None:
+    """hardhull: container security, from image contents to runtime.
+
+    \b
+    Examples:
+      hardhull sbom alpine.tar                      # guess the archive format
+      hardhull sbom registry:127.0.0.1:5000/app:1 --insecure --format cyclonedx
+      hardhull sbom podman:localhost/app:latest --format table
+    """
+
+
+def _register() -> None:
+    from hardhull.cli.sbom import sbom
+
+    cli.add_command(sbom)
+
+
+_register()
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="hardhull")

@@ -1,0 +1,119 @@
+"""``hardhull sbom TARGET``: catalog an image, archive, directory or SBOM."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from hardhull.errors import UsageError
+from hardhull.sources.target import SCHEMES
+
+FORMATS = ("table", "json", "cyclonedx", "spdx")
+
+
+@click.command()
+@click.argument("target")
+@click.option(
+    "-f",
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="table",
+    show_default=True,
+    help="Output format: a readable table, hardhull JSON, CycloneDX 1.6 JSON or SPDX 2.3 JSON.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write to this file instead of standard output.",
+)
+@click.option("--platform", help="Platform to pick from a multi-platform image, e.g. linux/arm64.")
+@click.option("--insecure", is_flag=True, help="Talk plain HTTP to the registry.")
+@click.option("--username", help="Registry user name (password from --password-stdin).")
+@click.option("--password-stdin", is_flag=True, help="Read the registry password from stdin.")
+@click.option(
+    "--files/--no-files",
+    default=False,
+    show_default=True,
+    help="Include the file index in hardhull JSON output.",
+)
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def sbom(
+    target: str,
+    fmt: str,
+    output: Path | None,
+    platform: str | None,
+    insecure: bool,
+    username: str | None,
+    password_stdin: bool,
+    files: bool,
+    quiet: bool,
+) -> None:
+    """Write the software bill of materials of TARGET.
+
+    \b
+    TARGET is one of (the scheme is guessed when omitted):
+      oci-dir:PATH          OCI image layout directory
+      oci-archive:PATH      OCI archive (podman save --format oci-archive)
+      docker-archive:PATH   docker save / podman save archive
+      podman:IMAGE          image in the local podman store (API socket)
+      docker:IMAGE          image in the local Docker store (API socket)
+      registry:REF          image in a registry (OCI distribution API)
+      dir:PATH              a root filesystem directory
+      sbom:PATH             a CycloneDX or SPDX JSON SBOM, read back
+
+    Every SBOM carries a coverage section: layers read, package databases found,
+    executables no cataloger identified, and anything that could not be read. An
+    image without any package database is reported as such, never as clean.
+
+    Exit codes: 0 done, 2 bad input or unreadable target.
+    """
+    from hardhull.cli.progress import cli_progress
+    from hardhull.sbomfmt import write_sbom
+    from hardhull.scan import SbomOptions, build_sbom
+    from hardhull.sources.base import SourceOptions
+
+    password = None
+    if password_stdin:
+        if not username:
+            raise UsageError("--password-stdin needs --username")
+        password = sys.stdin.readline().rstrip("\n")
+    with cli_progress(enabled=not quiet) as progress:
+        source = SourceOptions(
+            platform=platform,
+            insecure=insecure,
+            username=username,
+            password=password,
+            progress=progress,
+        )
+        result = build_sbom(
+            target, SbomOptions(source=source, include_files=files or fmt != "json")
+        )
+    if fmt == "table":
+        from hardhull.report.sbom_table import render_sbom_table
+
+        text = render_sbom_table(result)
+        _emit(text.encode(), output)
+        return
+    _emit(write_sbom(result, fmt), output)
+
+
+def _emit(data: bytes, output: Path | None) -> None:
+    if output is None:
+        sys.stdout.buffer.write(data)
+        if not data.endswith(b"\n"):
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+        return
+    tmp = output.with_name(output.name + ".tmp")
+    try:
+        tmp.write_bytes(data)
+        tmp.replace(output)
+    except OSError as exc:
+        raise UsageError(f"{output}: cannot write ({exc.strerror})") from exc
+
+
+__all__ = ["FORMATS", "SCHEMES", "sbom"]

@@ -1,0 +1,1 @@
+"""Image and filesystem sources: TARGET -> (SourceInfo, FileTree)."""

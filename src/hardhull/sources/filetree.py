@@ -1,0 +1,94 @@
+"""The squashed file view of an image or directory, with captured content."""
+
+from __future__ import annotations
+
+import posixpath
+from collections.abc import Iterator, Mapping
+
+from hardhull.model import FileEntry, FileKind, Gap, LayerInfo
+
+_MAX_LINK_HOPS = 40
+
+
+def normalize(path: str) -> str:
+    """``usr/bin/../lib/x`` -> ``/usr/lib/x``; never climbs above ``/``."""
+    out = posixpath.normpath("/" + path.lstrip("/"))
+    return "/" if out in ("/", "//") else out.rstrip("/") or "/"
+
+
+class FileTree:
+    """Paths -> entries after all layers, plus what selectors captured.
+
+    Built by :func:`hardhull.sources.layers.build_tree` or the directory source; read by
+    catalogers and later stages. ``captures[selector][path]`` is whatever the selector's
+    reader returned (``bytes`` for plain captures).
+    """
+
+    def __init__(
+        self,
+        entries: Mapping[str, FileEntry],
+        captures: Mapping[str, Mapping[str, object]],
+        layers: tuple[LayerInfo, ...] = (),
+        gaps: tuple[Gap, ...] = (),
+    ) -> None:
+        self._entries = dict(entries)
+        self._captures = {k: dict(v) for k, v in captures.items()}
+        self.layers = layers
+        self.gaps = gaps
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def __contains__(self, path: object) -> bool:
+        return isinstance(path, str) and normalize(path) in self._entries
+
+    def entries(self) -> Iterator[FileEntry]:
+        """All entries, sorted by path."""
+        for path in sorted(self._entries):
+            yield self._entries[path]
+
+    def get(self, path: str) -> FileEntry | None:
+        """The entry stored at exactly ``path`` (symlinks not followed)."""
+        return self._entries.get(normalize(path))
+
+    def resolve(self, path: str) -> FileEntry | None:
+        """Follow symlinks (in every path component) without ever leaving the root.
+
+        Absolute link targets are taken relative to the image root; ``..`` stops at ``/``.
+        Returns ``None`` for dangling links and loops.
+        """
+        parts = [p for p in normalize(path).split("/") if p]
+        hops = 0
+        current = "/"
+        while parts:
+            part = parts.pop(0)
+            candidate = normalize(posixpath.join(current, part))
+            entry = self._entries.get(candidate)
+            if entry is not None and entry.kind is FileKind.SYMLINK and entry.link is not None:
+                hops += 1
+                if hops > _MAX_LINK_HOPS:
+                    return None
+                target = entry.link
+                base = "/" if target.startswith("/") else current
+                parts = [p for p in normalize(posixpath.join(base, target)).split("/") if p] + parts
+                current = "/"
+                continue
+            current = candidate
+        return self._entries.get(current)
+
+    def captured(self, selector: str) -> Iterator[tuple[FileEntry, object]]:
+        """``(entry, value)`` for every file the named selector captured, sorted by path."""
+        values = self._captures.get(selector, {})
+        for path in sorted(values):
+            entry = self._entries.get(path)
+            if entry is not None:
+                yield entry, values[path]
+
+    def capture(self, selector: str, path: str) -> object | None:
+        """What ``selector`` captured at ``path``, or ``None``."""
+        return self._captures.get(selector, {}).get(normalize(path))
+
+    def read_bytes(self, selector: str, path: str) -> bytes | None:
+        """Captured bytes at ``path`` (``None`` if not captured or not bytes)."""
+        value = self.capture(selector, path)
+        return value if isinstance(value, bytes) else None
