@@ -3,7 +3,8 @@
 # Idempotent: installs only missing packages, writes containers.conf only if needed.
 set -eu
 
-PKGS="podman skopeo mmdebstrap docker-registry runc uidmap golang-go rpm db5.3-util \
+PKGS="podman skopeo mmdebstrap docker-registry runc uidmap golang-go rpm db5.3-util busybox-static \
+openjdk-17-jdk-headless rustc cargo binutils zstd openssl \
 python3-venv python3-pip ca-certificates git make curl"
 
 missing=""
