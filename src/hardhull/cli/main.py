@@ -6,6 +6,7 @@ This module and its siblings are the only place that prints or exits. Every
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -26,6 +27,17 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("hardhull: interrupted", err=True)
             sys.exit(130)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:  # a bug: still one line, traceback only on request
+            if os.environ.get("HARDHULL_DEBUG"):
+                raise
+            click.echo(
+                f"hardhull: internal error: {type(exc).__name__}: {exc} "
+                "(this is a bug; rerun with HARDHULL_DEBUG=1 for details and report it)",
+                err=True,
+            )
+            sys.exit(70)
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
