@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import Sbom
+from hardhull.model import Coverage, Distro, Package, Sbom, SourceInfo
 
 SCHEMA_VERSION = 1
 
@@ -28,29 +28,47 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def native_source(source: SourceInfo) -> dict[str, Any]:
+    """The ``source`` section of the hardhull JSON document."""
+    out: dict[str, Any] = _plain(source)
+    if source.config is not None:
+        out["config"]["labels"] = dict(source.config.labels)
+    return out
+
+
+def native_coverage(coverage: Coverage) -> dict[str, Any]:
+    """The ``coverage`` section, with the derived flags spelled out."""
+    out: dict[str, Any] = _plain(coverage)
+    out["has_package_database"] = coverage.has_package_database
+    out["unidentified_executable_count"] = len(coverage.unidentified_executables)
+    return out
+
+
+def native_distro(distro: Distro | None) -> dict[str, Any] | None:
+    """The ``distro`` section (``None`` when no distribution was identified)."""
+    out: dict[str, Any] | None = _plain(distro)
+    return out
+
+
+def native_package(pkg: Package) -> dict[str, Any]:
+    """One entry of ``packages``: every field of the package plus its ``id``."""
+    item: dict[str, Any] = _plain(pkg)
+    item["id"] = pkg.id
+    item["metadata"] = dict(pkg.metadata)
+    return item
+
+
 def to_native_dict(sbom: Sbom) -> dict[str, Any]:
     """The hardhull JSON document as plain Python data."""
-    packages = []
-    for pkg in sbom.packages:
-        item = _plain(pkg)
-        item["id"] = pkg.id
-        item["metadata"] = dict(pkg.metadata)
-        packages.append(item)
-    coverage = _plain(sbom.coverage)
-    coverage["has_package_database"] = sbom.coverage.has_package_database
-    coverage["unidentified_executable_count"] = len(sbom.coverage.unidentified_executables)
-    source = _plain(sbom.source)
-    if sbom.source.config is not None:
-        source["config"]["labels"] = dict(sbom.source.config.labels)
     return {
         "schema": SCHEMA_VERSION,
         "tool": {"name": sbom.tool, "version": sbom.tool_version},
         "created": sbom.created,
-        "source": source,
-        "distro": _plain(sbom.distro),
-        "packages": packages,
+        "source": native_source(sbom.source),
+        "distro": native_distro(sbom.distro),
+        "packages": [native_package(pkg) for pkg in sbom.packages],
         "relationships": _plain(sbom.relationships),
-        "coverage": coverage,
+        "coverage": native_coverage(sbom.coverage),
         "files": _plain(sbom.files),
     }
 
