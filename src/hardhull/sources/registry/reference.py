@@ -85,7 +85,7 @@ def _check_host(host: str, text: str) -> str:
         raise UsageError(f"image reference {text!r}: bad registry host {host!r}")
     if port is not None and (not _PORT.fullmatch(port) or not 0 < int(port) < 65536):
         raise UsageError(f"image reference {text!r}: bad port in registry host {host!r}")
-    return host.lower() if host.lower() in _HUB_ALIASES else host
+    return DOCKER_HUB if host.lower() in _HUB_ALIASES else host
 
 
 def parse_reference(text: str) -> Reference:
