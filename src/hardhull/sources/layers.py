@@ -24,7 +24,7 @@ from pathlib import Path
 from hardhull.model import FileEntry, FileKind, Gap
 from hardhull.sources.base import LayerBlob, Selector, SourceOptions
 from hardhull.sources.filetree import FileTree, normalize
-from hardhull.sources.layerstream import open_layer
+from hardhull.sources.layerstream import ReadCancelled, open_layer
 from hardhull.sources.selecting import Shield, offer_file
 from hardhull.sources.tarstream import TarStream
 
@@ -43,10 +43,6 @@ _HARDLINK = FileKind.HARDLINK
 _DIR = FileKind.DIR
 _OPAQUE = ".wh..wh..opq"
 _MAX_UNSAFE_GAPS = 50
-
-
-class _Cancelled(Exception):
-    """Another layer failed; stop reading this one."""
 
 
 @dataclass(slots=True)
@@ -96,7 +92,7 @@ def _read_layer(
         while (header := tar.next()) is not None:
             count += 1
             if not count & 0xFF and cancel.is_set():
-                raise _Cancelled
+                raise ReadCancelled
             name = header.name
             if name.startswith("./"):
                 name = name[2:]

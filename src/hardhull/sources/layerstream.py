@@ -24,6 +24,10 @@ _OTHER = {b"BZh": "bzip2", b"\xfd7zXZ": "xz"}
 _HASHES = ("sha256", "sha512")
 
 
+class ReadCancelled(Exception):
+    """Raised inside a layer read to stop it early (another layer failed)."""
+
+
 class _Counting(io.RawIOBase):
     """Pass-through reader that hashes what it passes on and reports progress."""
 
@@ -151,12 +155,10 @@ def open_layer(blob: LayerBlob, options: SourceOptions, *, verify: bool) -> Iter
                 if isinstance(exc, SourceError) and not str(exc).startswith(label):
                     raise SourceError(f"{label}: {exc}") from exc
                 raise
-            except (EOFError, OSError, ValueError, MemoryError) as exc:
-                raise SourceError(f"{label}: {_describe(exc, compression)}") from exc
-            except Exception as exc:
-                if type(exc).__module__.startswith(("isal", "zstandard", "zlib")):
-                    raise SourceError(f"{label}: {_describe(exc, compression)}") from exc
+            except ReadCancelled:
                 raise
+            except Exception as exc:  # decoder errors have many types (isal, zstd, zlib)
+                raise SourceError(f"{label}: {_describe(exc, compression)}") from exc
             if check_raw:
                 _check(raw_counter, info.digest, "compressed" if compression else "layer", label)
             if check_plain and info.diff_id:

@@ -74,7 +74,10 @@ def _text(field: bytes) -> str:
 
 
 def _checksum_ok(block: bytes) -> bool:
-    stored = _num(block[148:156])
+    try:
+        stored = _num(block[148:156])
+    except TarFormatError:
+        return False
     unsigned = sum(block) - sum(block[148:156]) + 8 * 32
     if unsigned == stored:
         return True
@@ -128,6 +131,7 @@ class TarStream:
         self._left = 0  # unread data bytes of the current member, padding included
         self._data_left = 0  # unread data bytes of the current member, padding excluded
         self.done = False
+        self._seen = False
 
     # -- buffer primitives -------------------------------------------------
     def _fill(self, need: int) -> bool:
@@ -187,10 +191,11 @@ class TarStream:
         long_link: str | None = None
         while True:
             if not self._fill(BLOCK):
-                if self._end - self._start:
-                    raise TarFormatError("unexpected end of data (truncated tar header)")
-                self.done = True  # no end-of-archive marker: tolerated, as tar does
+                if self._end - self._start or self._seen:
+                    raise TarFormatError("unexpected end of data (truncated tar)")
+                self.done = True  # an empty stream: an empty layer
                 return None
+            self._seen = True
             block = bytes(self._view[self._start : self._start + BLOCK])
             self._start += BLOCK
             if block == _ZERO:
