@@ -6,7 +6,7 @@ field for goes into properties under the ``hardhull:`` namespace:
 
 - per component: ``hardhull:package:type``, ``hardhull:found-by``,
   ``hardhull:location:<n>:path`` / ``:layer``, ``hardhull:source-package:name`` /
-  ``:version``, ``hardhull:arch``, ``hardhull:distro``, ``hardhull:cpe``,
+  ``:version``, ``hardhull:arch``, ``hardhull:distro``, ``hardhull:cpe``, ``hardhull:license`` (the text as found, when normalised),
   ``hardhull:contains`` (child bom-ref), ``hardhull:metadata:<key>``;
 - in ``metadata.properties``: ``hardhull:source:*``, ``hardhull:image:*`` and the coverage as
   ``hardhull:coverage:*`` (``gap`` values are JSON ``[kind, subject, detail]``).
@@ -71,6 +71,9 @@ def _component(pkg: Package, ref: str, children: list[str]) -> dict[str, Any]:
         comp["version"] = pkg.version
     if pkg.licenses:
         comp["licenses"] = cyclonedx_licenses(pkg.licenses)
+        exact = [
+            lic.get("expression") or next(iter(lic["license"].values())) for lic in comp["licenses"]
+        ]
     if pkg.cpes:
         comp["cpe"] = pkg.cpes[0]
     if pkg.purl:
@@ -85,6 +88,9 @@ def _component(pkg: Package, ref: str, children: list[str]) -> dict[str, Any]:
     _prop(props, P + "source-package:version", pkg.source_version)
     _prop(props, P + "arch", pkg.arch)
     _prop(props, P + "distro", pkg.distro)
+    if pkg.licenses and exact != list(pkg.licenses):  # normalised: keep the text as found
+        for text in pkg.licenses:
+            _prop(props, P + "license", text)
     if len(pkg.cpes) > 1:
         for cpe in pkg.cpes:
             _prop(props, P + "cpe", cpe)

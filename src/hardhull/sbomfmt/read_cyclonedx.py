@@ -115,7 +115,7 @@ def _package(r: DocReader, comp: dict[str, Any], path: str, props: Props) -> Pac
             purl=purl_text,
             locations=_locations(props),
             found_by=_first(props, P + "found-by") or "",
-            licenses=licenses,
+            licenses=tuple(props.get(P + "license", ())) or licenses,
             cpes=cpes,
             arch=_first(props, P + "arch"),
             source_name=_first(props, P + "source-package:name"),
