@@ -112,10 +112,15 @@ class ByteSource(Protocol):
 class ElfImage:
     """A parsed ELF file over a :class:`ByteSource` of known size."""
 
-    def __init__(self, src: ByteSource, size: int, header: ElfHeader) -> None:
+    def __init__(
+        self, src: ByteSource, size: int, header: ElfHeader, *, names_optional: bool = False
+    ) -> None:
         self._src = src
         self.size = size
         self.header = header
+        self._names_optional = names_optional
+        self.names_missing = False
+        self.name_table: tuple[int, int] | None = None  # (offset, size) of .shstrtab
         self._end = ">" if header.big_endian else "<"
         self.segments = self._read_segments()
         self.sections = self._read_sections()
@@ -207,9 +212,15 @@ class ElfImage:
         table = self.read_at(h.shoff, h.shentsize * shnum)
         raw = [struct.unpack_from(fmt, table, i * h.shentsize) for i in range(shnum)]
         names = b""
-        if 0 < shstrndx < shnum:
+        if 0 < shstrndx < shnum and raw[shstrndx][1] != SHT_NOBITS:
             s = raw[shstrndx]
-            names = self.read_at(s[4], min(s[5], 1024 * 1024)) if s[1] != SHT_NOBITS else b""
+            self.name_table = (s[4], min(s[5], 1024 * 1024))
+            try:
+                names = self.read_at(*self.name_table)
+            except ElfError:
+                if not self._names_optional:
+                    raise
+                self.names_missing = True
         out = []
         for name_off, sh_type, _flags, addr, offset, size in raw:
             end = names.find(b"\0", name_off) if name_off < len(names) else -1

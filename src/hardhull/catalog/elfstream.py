@@ -22,12 +22,15 @@ import io
 from collections import deque
 from typing import IO
 
-from hardhull.catalog.elf import ElfError, ElfHeader, ElfImage
+from hardhull.catalog.elf import SHT_NOBITS, ElfError, ElfHeader, ElfImage
 from hardhull.catalog.gobuildinfo import ALIGN, MAGIC
 from hardhull.catalog.spool import CHUNK, TooLargeError
 
 KEEP = 8 * 1024 * 1024
 _MAX_WINDOWS = 4
+_SECTION_MAX = 16 * 1024 * 1024
+_SMALL_SECTION = 1024 * 1024
+_PLAN_BUDGET = 8 * 1024 * 1024
 
 
 class BytesSource:
@@ -105,18 +108,32 @@ def open_elf(
 
 
 def _planned_ranges(head: bytes, header: ElfHeader) -> list[tuple[int, int]]:
-    """Section ranges worth keeping, when the section table is inside ``head``."""
+    """Section ranges worth keeping, when the section table is inside ``head``.
+
+    When the table is there but its names are not (Go's linker writes ``.shstrtab`` after
+    the code), keep the names and every small section, up to ``_PLAN_BUDGET`` bytes.
+    """
     probe = SparseSource()
     probe.add(0, head)
     try:
-        image = ElfImage(probe, 1 << 62, header)
+        image = ElfImage(probe, 1 << 62, header, names_optional=True)
     except ElfError:
         return []
-    return [
-        (sec.offset, sec.offset + min(sec.size, 16 * 1024 * 1024))
-        for sec in image.sections
-        if sec.name in (".go.buildinfo", ".dep-v0")
-    ]
+    if not image.names_missing:
+        return [
+            (sec.offset, sec.offset + min(sec.size, _SECTION_MAX))
+            for sec in image.sections
+            if sec.name in (".go.buildinfo", ".dep-v0")
+        ]
+    assert image.name_table is not None
+    offset, size = image.name_table
+    wanted = [(offset, offset + size)]
+    budget = _PLAN_BUDGET
+    for sec in image.sections:
+        if sec.type != SHT_NOBITS and 0 < sec.size <= min(budget, _SMALL_SECTION):
+            wanted.append((sec.offset, sec.offset + sec.size))
+            budget -= sec.size
+    return wanted
 
 
 def _stream_large(

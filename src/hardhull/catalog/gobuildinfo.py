@@ -58,7 +58,7 @@ class GoBuildInfo:
         return None
 
     def render(self) -> str:
-        """The text ``go version -m FILE`` prints after ``FILE: ``, byte for byte."""
+        """The text Go 1.19's ``go version -m FILE`` prints after ``FILE: ``, byte for byte."""
         lines = [self.go_version]
         body: list[str] = []
         if self.path:
@@ -76,9 +76,12 @@ class GoBuildInfo:
 
 
 def _format_module(word: str, m: GoModule) -> list[str]:
+    # Go 1.19's BuildInfo.String() shows an empty version as "(devel)" and ends a
+    # replaced module with an extra newline; reproduced so the output compares exactly.
+    version = m.version or "(devel)"
     if m.replace is None:
-        return [f"{word}\t{m.path}\t{m.version}\t{m.sum}"]
-    return [f"{word}\t{m.path}\t{m.version}", *_format_module("=>", m.replace)]
+        return [f"{word}\t{m.path}\t{version}\t{m.sum}"]
+    return [f"{word}\t{m.path}\t{version}", *_format_module("=>", m.replace), ""]
 
 
 def _needs_key_quote(key: str) -> bool:
