@@ -6,7 +6,8 @@ field for goes into properties under the ``hardhull:`` namespace:
 
 - per component: ``hardhull:package:type``, ``hardhull:found-by``,
   ``hardhull:location:<n>:path`` / ``:layer``, ``hardhull:source-package:name`` /
-  ``:version``, ``hardhull:arch``, ``hardhull:distro``, ``hardhull:cpe``, ``hardhull:license`` (the text as found, when normalised),
+  ``:version``, ``hardhull:arch``, ``hardhull:distro``, ``hardhull:cpe``,
+  ``hardhull:license`` (the text as found, when the license field normalised it),
   ``hardhull:contains`` (child bom-ref), ``hardhull:metadata:<key>``;
 - in ``metadata.properties``: ``hardhull:source:*``, ``hardhull:image:*`` and the coverage as
   ``hardhull:coverage:*`` (``gap`` values are JSON ``[kind, subject, detail]``).

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 from packageurl import PackageURL
 
 from hardhull.errors import FormatError
-from hardhull.model import Coverage, Gap, PackageType
+from hardhull.model import Coverage, Distro, Gap, Package, PackageType
 from hardhull.sbomfmt.common import SBOM_INPUT_GAP
 
 _PURL_TYPES = {
@@ -152,3 +153,15 @@ def tool_from_creator(creator: str) -> tuple[str, str]:
     if sep and version[:1].isdigit():
         return name, version
     return text, ""
+
+
+def distro_from_packages(packages: list[Package]) -> Distro | None:
+    """The distro most OS packages name in their ``distro=`` qualifier (``debian-12``)."""
+    counts = Counter(p.distro for p in packages if p.type.is_os and p.distro)
+    if not counts:
+        return None
+    qualifier = min(counts, key=lambda q: (-counts[q], q))
+    ident, sep, version = qualifier.rpartition("-")
+    if sep and ident and version[:1].isdigit():
+        return Distro(id=ident, version_id=version)
+    return Distro(id=qualifier)

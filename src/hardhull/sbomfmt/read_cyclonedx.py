@@ -28,6 +28,7 @@ from hardhull.model import (
 from hardhull.sbomfmt.cyclonedx import COV, P
 from hardhull.sbomfmt.docread import (
     DocReader,
+    distro_from_packages,
     os_details,
     parse_purl,
     third_party_coverage,
@@ -256,6 +257,7 @@ def read_cyclonedx(doc: dict[str, Any], source: Path) -> Sbom:
     else:
         info = SourceInfo(scheme="sbom", target=str(source), name=name)
         coverage = third_party_coverage(source)
+        distro = distro or distro_from_packages(packages)
     return Sbom(
         source=info,
         packages=tuple(sorted(packages, key=lambda p: (p.sort_key(), p.id))),

@@ -18,6 +18,7 @@ from hardhull.model import Distro, Location, Package, Relationship, Sbom, Source
 from hardhull.sbomfmt import restore
 from hardhull.sbomfmt.docread import (
     DocReader,
+    distro_from_packages,
     os_details,
     parse_purl,
     third_party_coverage,
@@ -188,6 +189,8 @@ def read_spdx(doc: dict[str, Any], source: Path) -> Sbom:
                 relationships.add(Relationship(pa, "contains", pb))
     cov = _marked(r, doc, "$", COVERAGE_MARK)
     coverage = restore.coverage(r, cov[0], cov[1]) if cov else third_party_coverage(source)
+    if cov is None and distro is None:
+        distro = distro_from_packages(list(packages.values()))
     if info is None:
         doc_name = root_name or r.opt_str(doc, "name", "$")
         info = SourceInfo(scheme="sbom", target=str(source), name=doc_name)

@@ -219,7 +219,9 @@ def _cdx_retrieve(uri: str) -> Any:
 
 def cyclonedx_validator() -> Any:
     """jsonschema-rs validator for the official CycloneDX 1.6 schema (with formats)."""
-    schema = json.loads((Path(cdx_res.__file__).parent / "bom-1.6.SNAPSHOT.schema.json").read_text())
+    schema = json.loads(
+        (Path(cdx_res.__file__).parent / "bom-1.6.SNAPSHOT.schema.json").read_text()
+    )
     return jsonschema_rs.validator_for(schema, retriever=_cdx_retrieve, validate_formats=True)
 
 

@@ -9,8 +9,6 @@ from typing import Any
 from cyclonedx.model.bom import Bom
 from cyclonedx.model.component import ComponentType
 from cyclonedx.model.license import DisjunctiveLicense, LicenseExpression
-
-from hardhull.sbomfmt.cyclonedx import cyclonedx_licenses, to_cyclonedx_json
 from tests.unit.sbomfmt.sbomfmt_sample import (
     BUSYBOX,
     GOMOD,
@@ -23,6 +21,8 @@ from tests.unit.sbomfmt.sbomfmt_sample import (
     sample_sbom,
     scratch_sbom,
 )
+
+from hardhull.sbomfmt.cyclonedx import cyclonedx_licenses, to_cyclonedx_json
 
 
 def _doc(data: bytes) -> dict[str, Any]:

@@ -6,7 +6,6 @@ import dataclasses
 import json
 from typing import Any
 
-from hardhull.sbomfmt.spdx import ROOT_ID, to_spdx_json
 from tests.unit.sbomfmt.sbomfmt_sample import (
     DUAL,
     GOMOD,
@@ -19,6 +18,8 @@ from tests.unit.sbomfmt.sbomfmt_sample import (
     scratch_sbom,
     spdx_validator,
 )
+
+from hardhull.sbomfmt.spdx import ROOT_ID, to_spdx_json
 
 
 def _doc(data: bytes) -> dict[str, Any]:
@@ -79,7 +80,11 @@ def test_one_package_per_package_with_required_fields() -> None:
         "referenceType": "purl",
         "referenceLocator": LIBC.purl,
     } in libc["externalRefs"]
-    cpes = [r["referenceLocator"] for r in pkgs[GOMOD.name]["externalRefs"] if r["referenceType"] == "cpe23Type"]
+    cpes = [
+        r["referenceLocator"]
+        for r in pkgs[GOMOD.name]["externalRefs"]
+        if r["referenceType"] == "cpe23Type"
+    ]
     assert cpes == list(GOMOD.cpes)
     assert "externalRefs" not in pkgs["busybox"]
     assert pkgs[DUAL.name]["licenseDeclared"] == "MIT OR Apache-2.0"
@@ -98,7 +103,10 @@ def test_unknown_license_becomes_an_extracted_licenseref() -> None:
 
 def test_describes_and_contains_relationships() -> None:
     doc = _doc(to_spdx_json(sample_sbom()))
-    rels = {(r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"]) for r in doc["relationships"]}
+    rels = {
+        (r["spdxElementId"], r["relationshipType"], r["relatedSpdxElement"])
+        for r in doc["relationships"]
+    }
     assert ("SPDXRef-DOCUMENT", "DESCRIBES", ROOT_ID) in rels
     ids = {p["name"]: p["SPDXID"] for p in doc["packages"]}
     for pkg in sample_sbom().packages:
