@@ -17,10 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
-from hardhull.errors import RegistryError, SourceError, UsageError
-from hardhull.sources.base import ResolvedImage, SourceOptions
-from hardhull.sources.registry import resolve_registry
 from tests.support.imagekit import build_image, remove_image, require, run, skopeo_copy
 from tests.support.registry import (
     RegistryServer,
@@ -29,6 +25,10 @@ from tests.support.registry import (
     make_tls,
     start_registry,
 )
+
+from hardhull.errors import RegistryError, SourceError, UsageError
+from hardhull.sources.base import ResolvedImage, SourceOptions
+from hardhull.sources.registry import resolve_registry
 
 pytestmark = pytest.mark.integration
 
@@ -157,6 +157,12 @@ def token_pair(
     finally:
         server.stop()
         tokens.stop()
+
+
+def _no_credentials(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Make sure no Docker config or podman auth file on this machine is consulted."""
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("REGISTRY_AUTH_FILE", str(tmp_path / "none" / "auth.json"))
 
 
 def _resolve(ref: str, tmp_path: Path, **kw: object) -> ResolvedImage:
@@ -288,7 +294,7 @@ def test_https_without_ca_fails_clearly(
 ) -> None:
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("SSL_CERT_DIR", raising=False)
-    with pytest.raises(RegistryError, match="TLS verification of registry .* failed") as err:
+    with pytest.raises(RegistryError, match=r"TLS verification of registry .* failed") as err:
         _resolve(f"{tls.host}/app:1", tmp_path)
     assert "SSL_CERT_FILE" in str(err.value)
 
@@ -314,7 +320,7 @@ def test_basic_auth_with_credentials(basic: RegistryServer, tmp_path: Path) -> N
 def test_basic_auth_missing_credentials(
     basic: RegistryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
+    _no_credentials(monkeypatch, tmp_path)
     with pytest.raises(RegistryError, match="--username"):
         _resolve(f"{basic.host}/app:1", tmp_path, insecure=True)
 
@@ -347,7 +353,7 @@ def test_token_auth_without_credentials_refused(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     server, _ = token_pair
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
+    _no_credentials(monkeypatch, tmp_path)
     with pytest.raises(RegistryError, match="requires authentication"):
         _resolve(f"{server.host}/app:1", tmp_path, insecure=True)
 
@@ -367,7 +373,7 @@ def test_token_auth_anonymous_pull(
 ) -> None:
     server, tokens = token_pair
     monkeypatch.setattr(tokens, "anonymous_pull", True)
-    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
+    _no_credentials(monkeypatch, tmp_path)
     image = _resolve(f"{server.host}/app:1", tmp_path, insecure=True)
     _check_layers(image)
 
@@ -400,9 +406,19 @@ def test_docker_config_from_env(
     _check_layers(_resolve(f"{basic.host}/app:1", tmp_path, insecure=True))
 
 
+def test_podman_auth_file(
+    basic: RegistryServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    auth = base64.b64encode(f"alice:{USERS['alice']}".encode()).decode()
+    path = _write_config(tmp_path / "podman", {"auths": {basic.host: {"auth": auth}}})
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "none"))
+    monkeypatch.setenv("REGISTRY_AUTH_FILE", str(path))
+    _check_layers(_resolve(f"{basic.host}/app:1", tmp_path, insecure=True))
+
+
 def test_docker_config_credential_helper_is_reported(basic: RegistryServer, tmp_path: Path) -> None:
     path = _write_config(tmp_path / "h", {"credHelpers": {basic.host: "pass"}})
-    with pytest.raises(RegistryError, match="docker-credential-pass.* not supported"):
+    with pytest.raises(RegistryError, match=r"docker-credential-pass.* not supported"):
         _resolve(f"{basic.host}/app:1", tmp_path, insecure=True, docker_config=path)
 
 

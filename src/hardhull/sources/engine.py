@@ -24,10 +24,9 @@ _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 _MAX_INSPECT = 16 * 1024 * 1024
 _CHUNK = 1024 * 1024
 _START_HINT = {
-    "podman": "start it with `podman system service --time=0 unix:///run/podman/podman.sock` "
-    "or pass --podman-socket",
-    "docker": "start the Docker daemon, set DOCKER_HOST=unix:///path/to/docker.sock, "
-    "or pass --docker-socket",
+    "podman": "start it with `podman system service --time=0 unix:///run/podman/podman.sock`, "
+    "or set CONTAINER_HOST=unix:///path/to/podman.sock",
+    "docker": "start the Docker daemon, or set DOCKER_HOST=unix:///path/to/docker.sock",
 }
 
 

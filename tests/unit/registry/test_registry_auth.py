@@ -96,6 +96,7 @@ def test_credential_helpers_are_reported(tmp_path: Path) -> None:
 
 
 def test_directory_and_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("REGISTRY_AUTH_FILE", str(tmp_path / "no-auth.json"))
     _config(tmp_path, {"auths": {"r.io": {"auth": _b64("bob:x")}}})
     assert docker_config_path(tmp_path) == tmp_path / "config.json"
     monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path))
@@ -122,6 +123,30 @@ def test_broken_config(tmp_path: Path, content: str, needle: str) -> None:
     with pytest.raises(RegistryError, match=needle) as err:
         lookup_credentials("r.io", None, None, path)
     assert "nocolon" not in str(err.value)
+
+
+def test_podman_auth_files(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DOCKER_CONFIG", str(tmp_path / "docker"))
+    monkeypatch.delenv("REGISTRY_AUTH_FILE", raising=False)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path / "run"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "run" / "containers").mkdir(parents=True)
+    _config(tmp_path / "run" / "containers", {"credsStore": "secretservice"})
+    (tmp_path / "run" / "containers" / "config.json").rename(
+        tmp_path / "run" / "containers" / "auth.json"
+    )
+    (tmp_path / "home" / ".config" / "containers").mkdir(parents=True)
+    home_auth = _config(tmp_path / "home" / ".config" / "containers", {
+        "auths": {"r.io": {"auth": _b64("carol:pw")}}
+    })  # fmt: skip
+    home_auth.rename(home_auth.with_name("auth.json"))
+    found = lookup_credentials("r.io", None, None, None)
+    assert found.credentials == Credentials("carol", "pw")
+    # a helper alone is reported, and REGISTRY_AUTH_FILE replaces the default places
+    missing = lookup_credentials("x.io", None, None, None)
+    assert missing.unsupported is not None and "secretservice" in missing.unsupported
+    monkeypatch.setenv("REGISTRY_AUTH_FILE", str(tmp_path / "nope.json"))
+    assert lookup_credentials("r.io", None, None, None).credentials is None
 
 
 def test_explicit_missing_config(tmp_path: Path) -> None:

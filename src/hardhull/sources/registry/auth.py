@@ -136,23 +136,27 @@ def _decode_entry(entry: object, path: Path) -> Credentials | None:
     return None
 
 
-def lookup_credentials(
-    registry: str,
-    username: str | None,
-    password: str | None,
-    docker_config: Path | None,
-) -> CredentialLookup:
-    """Find credentials for ``registry``: options first, then the Docker configuration."""
-    if username:
-        return CredentialLookup(Credentials(username, password or ""), "--username")
-    path = docker_config_path(docker_config)
+def containers_auth_paths() -> list[Path]:
+    """podman/skopeo auth files: ``$REGISTRY_AUTH_FILE``, else the runtime and config dirs."""
+    env = os.environ.get("REGISTRY_AUTH_FILE")
+    if env:
+        return [Path(env)]
+    paths = []
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime:
+        paths.append(Path(runtime) / "containers" / "auth.json")
+    paths.append(Path.home() / ".config" / "containers" / "auth.json")
+    return paths
+
+
+def _read_config(path: Path, required: bool) -> dict[str, object] | None:
     try:
         with path.open("rb") as fh:
             raw = fh.read(_MAX_CONFIG + 1)
     except FileNotFoundError:
-        if docker_config is not None:
+        if required:
             raise RegistryError(f"{path}: Docker configuration file not found") from None
-        return CredentialLookup(None, "no credentials")
+        return None
     except OSError as exc:
         raise RegistryError(f"{path}: cannot read Docker configuration ({exc.strerror})") from exc
     if len(raw) > _MAX_CONFIG:
@@ -163,6 +167,10 @@ def lookup_credentials(
         raise RegistryError(f"{path}: Docker configuration is not valid JSON") from exc
     if not isinstance(config, dict):
         raise RegistryError(f"{path}: Docker configuration is not a JSON object")
+    return config
+
+
+def _lookup_in(config: dict[str, object], path: Path, registry: str) -> CredentialLookup | None:
     wanted = {_normalise_key(k) for k in _host_keys(registry)}
     auths = config.get("auths")
     if isinstance(auths, dict):
@@ -185,6 +193,34 @@ def lookup_credentials(
             None,
             str(path),
             unsupported=f"credential helper 'docker-credential-{helper}' named in {path} "
-            "is not supported",
+            "is not supported; pass --username and --password-stdin",
         )
-    return CredentialLookup(None, "no credentials")
+    return None
+
+
+def lookup_credentials(
+    registry: str,
+    username: str | None,
+    password: str | None,
+    docker_config: Path | None,
+) -> CredentialLookup:
+    """Find credentials for ``registry``.
+
+    In order: the options; an explicit Docker config (only that file); otherwise the Docker
+    config (``$DOCKER_CONFIG`` or ``~/.docker``), then podman's ``auth.json`` files.
+    """
+    if username:
+        return CredentialLookup(Credentials(username, password or ""), "--username")
+    paths = [docker_config_path(docker_config)]
+    if docker_config is None:
+        paths.extend(containers_auth_paths())
+    unsupported: CredentialLookup | None = None
+    for path in paths:
+        config = _read_config(path, required=docker_config is not None)
+        if config is None:
+            continue
+        found = _lookup_in(config, path, registry)
+        if found is not None and found.credentials is not None:
+            return found
+        unsupported = unsupported or found
+    return unsupported or CredentialLookup(None, "no credentials")

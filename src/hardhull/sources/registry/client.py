@@ -343,7 +343,7 @@ class _BlobStream(io.RawIOBase):
     ) -> None:
         super().__init__()
         self._response = response
-        self._chunks: Iterator[bytes] = response.iter_raw(_CHUNK)
+        self._chunks: Iterator[bytes] = response.iter_raw()
         self._size = size
         self._what = what
         self._host = host
