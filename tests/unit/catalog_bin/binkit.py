@@ -22,10 +22,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from tests.support.imagekit import require, run
+
 from hardhull.model import FileEntry, FileKind
 from hardhull.sources.base import ReadContext, Selector
 from hardhull.sources.filetree import FileTree
-from tests.support.imagekit import require, run
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "catalog_bin"
 

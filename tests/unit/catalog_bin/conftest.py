@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from tests.unit.catalog_bin.binkit import GoBuilds, RustBuilds, build_go, build_rust
 
 

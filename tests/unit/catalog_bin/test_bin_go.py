@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from tests.unit.catalog_bin.binkit import GO_VARIANTS, GoBuilds, OneWay
 
 from hardhull.catalog.binprobe import ElfProbe, probe_stream
 from hardhull.catalog.elf import ET_DYN
-from tests.unit.catalog_bin.binkit import GO_VARIANTS, GoBuilds, OneWay
 
 LIMIT = 1 << 32
 ALL = [*GO_VARIANTS, "hello-sstripped", "oldgo"]
@@ -45,7 +45,10 @@ def test_build_details(go_builds: GoBuilds) -> None:
     go = _probe(go_builds.path("hello-amd64"), seekable=False).go
     assert go is not None
     assert go.go_version.startswith("go1.")
-    assert go.main is not None and (go.main.path, go.main.version) == ("example.com/hello", "(devel)")
+    assert go.main is not None and (go.main.path, go.main.version) == (
+        "example.com/hello",
+        "(devel)",
+    )
     deps = {d.path: d for d in go.deps}
     assert set(deps) == {"example.com/greet", "example.org/colors", "example.org/shapes"}
     assert deps["example.org/colors"].version == "v1.4.0"
@@ -53,7 +56,10 @@ def test_build_details(go_builds: GoBuilds) -> None:
     greet = deps["example.com/greet"].replace
     assert greet is not None and (greet.path, greet.version) == ("../greet", "(devel)")
     shapes = deps["example.org/shapes"].replace
-    assert shapes is not None and (shapes.path, shapes.version) == ("example.org/shapesfork", "v0.2.1")
+    assert shapes is not None and (shapes.path, shapes.version) == (
+        "example.org/shapesfork",
+        "v0.2.1",
+    )
     assert go.setting("GOOS") == "linux" and go.setting("GOARCH") == "amd64"
     assert go.setting("vcs") == "git" and go.setting("vcs.modified") == "false"
     assert len(go.setting("vcs.revision") or "") == 40
