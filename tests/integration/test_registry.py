@@ -269,6 +269,17 @@ def test_platform_selection(
                     assert data.read() == f"built for {arch}\n".encode()
 
 
+def test_platform_mismatch_on_single_image(plain: RegistryServer, tmp_path: Path) -> None:
+    ok = _resolve(f"{plain.host}/app:1", tmp_path, insecure=True, platform="linux/amd64")
+    assert ok.info.platform == "linux/amd64"
+    with pytest.raises(
+        RegistryError, match="single-platform image for linux/amd64, not linux/arm64"
+    ):
+        _resolve(f"{plain.host}/app:1", tmp_path, insecure=True, platform="linux/arm64")
+    with pytest.raises(UsageError, match="os/architecture"):
+        _resolve(f"{plain.host}/app:1", tmp_path, insecure=True, platform="linux")
+
+
 def test_absent_platform_lists_available(plain: RegistryServer, tmp_path: Path) -> None:
     with pytest.raises(SourceError) as err:
         _resolve(f"{plain.host}/multi:1", tmp_path, insecure=True, platform="linux/s390x")

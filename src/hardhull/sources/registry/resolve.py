@@ -21,6 +21,7 @@ from hardhull.sources.registry.manifest import (
     media_type_of,
     parse_index,
     parse_manifest,
+    parse_platform,
     select_platform,
 )
 from hardhull.sources.registry.reference import Reference, parse_reference
@@ -69,6 +70,17 @@ def _fetch_image_manifest(
     raise RegistryError(f"image {ref}: image indexes nested too deeply")
 
 
+def _check_single_platform(ref: Reference, wanted: Platform, have_text: str) -> None:
+    """A single-platform image must match an explicitly requested platform."""
+    have = parse_platform(have_text)
+    same = (have.os, have.architecture) == (wanted.os, wanted.architecture)
+    if not same or (wanted.variant is not None and have.variant not in (wanted.variant, None)):
+        raise RegistryError(
+            f"image {ref} is a single-platform image for {have}, not {wanted}",
+            hint="drop --platform or pick the platform the image was built for",
+        )
+
+
 def _open_layer(client: RegistryClient, layer: LayerInfo, options: SourceOptions) -> BinaryIO:
     return client.open_blob(layer.digest, layer.size, options.progress)
 
@@ -81,6 +93,7 @@ def resolve_registry(ref: str, options: SourceOptions, workdir: Path) -> Resolve
     """
     del workdir  # nothing is spooled: layers stream straight from the registry
     parsed = parse_reference(ref)
+    wanted = parse_platform(options.platform) if options.platform else None
     client = RegistryClient(parsed, options)
     client.ping()
     manifest, manifest_digest, chosen = _fetch_image_manifest(client, parsed, options.platform)
@@ -110,6 +123,8 @@ def resolve_registry(ref: str, options: SourceOptions, workdir: Path) -> Resolve
             )
         )
     platform = parsed_config.platform or (str(chosen) if chosen else None)
+    if wanted is not None and chosen is None and parsed_config.platform:
+        _check_single_platform(parsed, wanted, parsed_config.platform)
     info = SourceInfo(
         scheme="registry",
         target=ref,
