@@ -19,6 +19,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -118,9 +119,25 @@ def read_manifest(entry: FileEntry, stream: BinaryIO, ctx: ReadContext) -> Manif
     return parse_manifest(data)
 
 
+# Names and versions made only of these need no escaping or case folding in a purl.
+_PLAIN_NAME = re.compile(r"[a-z0-9][a-z0-9._-]*")
+_PLAIN_VERSION = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
+
+
 def npm_purl(name: str, version: str) -> str:
-    """``pkg:npm/%40scope/name@1.0.0`` (the purl spec percent-encodes the scope's ``@``)."""
+    """``pkg:npm/%40scope/name@1.0.0`` (the purl spec percent-encodes the scope's ``@``).
+
+    Plain names and versions (nearly all of them) are written directly: building a purl
+    through ``packageurl`` costs about 17 µs, which adds up over tens of thousands of
+    packages. Anything else goes through :func:`make_purl`; a test checks both agree.
+    """
     scope, sep, bare = name.rpartition("/")
+    if (
+        _PLAIN_NAME.fullmatch(bare)
+        and _PLAIN_VERSION.fullmatch(version)
+        and (not sep or (scope[:1] == "@" and _PLAIN_NAME.fullmatch(scope[1:])))
+    ):
+        return f"pkg:npm/%40{scope[1:]}/{bare}@{version}" if sep else f"pkg:npm/{bare}@{version}"
     return make_purl("npm", bare if sep else name, version, namespace=scope or None)
 
 
@@ -210,7 +227,8 @@ class NpmCataloger:
                 manifest.name, manifest.version, manifest.licenses, [location(entry)]
             )
             roots.add(entry.path[: entry.path.find("/node_modules/") + 13])
-            identified.update(_bin_files(tree, parent(entry.path), manifest.bins))
+            if manifest.bins:
+                identified.update(_bin_files(tree, parent(entry.path), manifest.bins))
         locked: dict[tuple[str, str, str], _Found] = {}
         databases = sorted(roots)
         for entry, data in tree.captured(LOCK_SELECTOR):

@@ -14,6 +14,7 @@ from tests.unit.catalog_lang.langkit import FIXTURES, catalog_dir, write_files
 
 from hardhull.catalog.base import CatalogResult
 from hardhull.catalog.npm import Manifest, NpmCataloger, licenses_of, npm_purl, read_manifest
+from hardhull.catalog.purl import make_purl
 from hardhull.model import FileEntry, FileKind, PackageType
 from hardhull.sources.base import ReadContext
 
@@ -222,3 +223,25 @@ def test_reader_keeps_summary_and_refuses_huge() -> None:
 def test_purl_unscoped_and_scoped() -> None:
     assert npm_purl("lodash", "4.17.21") == "pkg:npm/lodash@4.17.21"
     assert npm_purl("@babel/core", "7.0.0") == "pkg:npm/%40babel/core@7.0.0"
+
+
+@pytest.mark.parametrize(
+    ("name", "version"),
+    [
+        ("lodash", "4.17.21"),
+        ("@babel/core", "7.24.0-rc.1"),
+        ("JSONStream", "1.3.5"),  # legacy upper-case name: packageurl lowercases it
+        ("@Scope/Pkg", "1.0.0"),
+        ("lodash.merge", "4.6.2"),
+        ("a_b", "1.0.0+build.5"),  # "+" is percent-encoded
+        ("x", "1.0.0-beta_2"),
+        ("@types/node", "20.11.5"),
+        ("weird name", "1.0.0"),
+        ("ok", "git+https://github.com/a/b.git#abc"),
+        ("-lead", "1"),
+    ],
+)
+def test_fast_purl_agrees_with_packageurl(name: str, version: str) -> None:
+    scope, sep, bare = name.rpartition("/")
+    slow = make_purl("npm", bare if sep else name, version, namespace=scope or None)
+    assert npm_purl(name, version) == slow
