@@ -13,7 +13,7 @@ import json
 import posixpath
 import tarfile
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 
 INFO_DIR = "var/lib/dpkg/info"
 
@@ -42,11 +42,11 @@ def _layer_stream(raw: IO[bytes]) -> IO[bytes]:
     head = raw.read(4)
     raw.seek(0)
     if head[:2] == b"\x1f\x8b":
-        return gzip.GzipFile(fileobj=raw)
+        return cast(IO[bytes], gzip.GzipFile(fileobj=raw))
     if head == b"\x28\xb5\x2f\xfd":
         import zstandard
 
-        return zstandard.ZstdDecompressor().stream_reader(raw)  # type: ignore[no-any-return]
+        return cast(IO[bytes], zstandard.ZstdDecompressor().stream_reader(raw))
     return raw
 
 
