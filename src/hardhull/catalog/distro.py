@@ -211,24 +211,39 @@ def merged_usr_aliases(tree: FileTree) -> tuple[tuple[str, str], ...]:
         if entry is None or entry.kind is not FileKind.SYMLINK or not entry.link:
             continue
         target = normalize(posixpath.join("/", entry.link))
-        if target in ("/", top):
-            continue
+        if target in ("/", top) or target.count("/") > 2:
+            continue  # only /usr/<dir> style targets are merged-/usr aliases
         pairs.append((top, target))
         pairs.append((target, top))
     return tuple(pairs)
 
 
 def add_aliases(paths: set[str], aliases: tuple[tuple[str, str], ...]) -> set[str]:
-    """``paths`` plus, for each, its spelling through every merged-/usr alias."""
+    """``paths`` plus, for each, its spelling through every merged-/usr alias.
+
+    Aliases are one or two components deep (``/lib``, ``/usr/lib``), so a path is looked
+    up by its first one or two components rather than by prefix scans.
+    """
     if not aliases:
         return paths
-    prefixes = tuple(a for a, _ in aliases)
+    table: dict[str, list[str]] = {}
+    for prefix, other in aliases:
+        table.setdefault(prefix, []).append(other)
     extra: list[str] = []
+    get = table.get
     for path in paths:
-        if not path.startswith(prefixes):
-            continue
-        for prefix, other in aliases:
-            if path.startswith(prefix) and (len(path) == len(prefix) or path[len(prefix)] == "/"):
-                extra.append(other + path[len(prefix) :])
+        cut = path.find("/", 1)
+        head = path if cut < 0 else path[:cut]
+        others = get(head)
+        if others is None:
+            if head != "/usr" or cut < 0:
+                continue
+            cut = path.find("/", 5)
+            head = path if cut < 0 else path[:cut]
+            others = get(head)
+            if others is None:
+                continue
+        rest = path[len(head) :]
+        extra.extend([o + rest for o in others])
     paths.update(extra)
     return paths

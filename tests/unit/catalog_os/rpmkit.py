@@ -263,5 +263,9 @@ if __name__ == "__main__":  # pragma: no cover - fixture regeneration
     root = Path(__file__).resolve().parents[2] / "fixtures" / "catalog_os" / "rpm"
     with tempfile.TemporaryDirectory() as tmp:
         built = build_all(Path(tmp), root)
+        query_dir = Path(tmp) / "query"
+        query_dir.mkdir()
+        shutil.copy(built["sqlite"], query_dir / "rpmdb.sqlite")
+        (root / "librpm-qa.txt").write_text("\n".join(rpm_query(query_dir)) + "\n")
     for kind, path in built.items():
         sys.stdout.write(f"{kind}: {path} ({path.stat().st_size} bytes)\n")
