@@ -10,7 +10,8 @@
   The root project (key ``""``), workspace members and ``link`` entries are not
   dependencies and are skipped. Development dependencies (``dev: true``) are skipped too,
   as Syft and Trivy do by default: they are usually not installed in an image, and when
-  they are, their installed manifest reports them.
+  they are, their installed manifest reports them. A lockfile inside ``node_modules`` was
+  published with a package and describes its author's machine, not the image: ignored.
 * A lockfile entry whose installed manifest is in the tree (same version) is reported
   once, as the installed package, with the lockfile as a second location.
 * ``package_databases`` lists the outermost ``node_modules`` directories and the lockfiles.
@@ -58,7 +59,8 @@ def _match_package(entry: FileEntry) -> bool:
 
 
 def _match_lock(entry: FileEntry) -> bool:
-    return entry.path.endswith("/package-lock.json")
+    path = entry.path
+    return path.endswith("/package-lock.json") and "/node_modules/" not in path
 
 
 @dataclass(frozen=True, slots=True)

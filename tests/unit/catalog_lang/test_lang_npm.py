@@ -179,7 +179,6 @@ def test_bad_json_is_a_gap_and_scan_goes_on(tmp_path: Path) -> None:
     assert sorted(g.subject for g in res.gaps) == [
         "/app/node_modules/array/package.json",
         "/app/node_modules/broken/package.json",
-        "/app/node_modules/good/package-lock.json",
         "/app/package-lock.json",
     ]
     assert {g.kind for g in res.gaps} == {"unparsable-database"}
@@ -199,6 +198,10 @@ def test_selector_matches_only_package_roots() -> None:
     assert not m("/app/node_modules/@scope/a/lib/package.json")
     assert not m("/app/node_modules/package.json")
     assert not m("/app/node_modules/a/package.json.orig")
+    lock = next(s for s in NpmCataloger.selectors if s.name == "npm-lock").match
+    assert lock(FileEntry("/app/package-lock.json", FileKind.FILE, 0o644, 10))
+    # a lockfile published inside a package describes its author's machine
+    assert not lock(FileEntry("/app/node_modules/a/package-lock.json", FileKind.FILE, 0o644, 10))
 
 
 def test_legacy_license_forms() -> None:
