@@ -151,4 +151,4 @@ def render_sbom_table(sbom: Sbom, *, color: bool | None = None, width: int | Non
     if not cov.has_package_database:
         console.print(loud)
     console.print(_coverage(cov))
-    return buf.getvalue()
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"

@@ -81,7 +81,9 @@ def coverage_lines(coverage: Coverage) -> list[str]:
     lines.append(
         f"Layers read: {len(coverage.layers_read)}. Files examined: {coverage.files_examined}."
     )
-    dbs = ", ".join(coverage.package_databases) or "none"
+    dbs = ", ".join(coverage.package_databases[:10]) or "none"
+    if len(coverage.package_databases) > 10:
+        dbs += f", ... and {len(coverage.package_databases) - 10} more"
     lines.append(f"Package databases read ({len(coverage.package_databases)}): {dbs}.")
     if coverage.catalogers:
         lines.append(f"Catalogers run: {', '.join(coverage.catalogers)}.")

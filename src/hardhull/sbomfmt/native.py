@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import Coverage, Distro, Package, Sbom, SourceInfo
+from hardhull.model import Coverage, Distro, FileEntry, Package, Sbom, SourceInfo
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +58,21 @@ def native_package(pkg: Package) -> dict[str, Any]:
     return item
 
 
+def native_file(entry: FileEntry) -> dict[str, Any]:
+    """One entry of ``files`` (spelled out: an image can hold 50,000 of them)."""
+    return {
+        "digest": entry.digest,
+        "gid": entry.gid,
+        "kind": entry.kind.value,
+        "layer": entry.layer,
+        "link": entry.link,
+        "mode": entry.mode,
+        "path": entry.path,
+        "size": entry.size,
+        "uid": entry.uid,
+    }
+
+
 def to_native_dict(sbom: Sbom) -> dict[str, Any]:
     """The hardhull JSON document as plain Python data."""
     return {
@@ -69,7 +84,7 @@ def to_native_dict(sbom: Sbom) -> dict[str, Any]:
         "packages": [native_package(pkg) for pkg in sbom.packages],
         "relationships": _plain(sbom.relationships),
         "coverage": native_coverage(sbom.coverage),
-        "files": _plain(sbom.files),
+        "files": [native_file(entry) for entry in sbom.files],
     }
 
 

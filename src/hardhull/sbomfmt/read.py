@@ -59,7 +59,10 @@ def read_sbom(path: Path) -> Sbom:
     try:
         doc = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        raise FormatError(f"{path}: not valid JSON ({exc})") from exc
+        hint = None
+        if data.lstrip()[:1] == b"<" or data.lstrip().startswith(b"SPDXVersion"):
+            hint = "hardhull reads JSON SBOMs only; XML and tag-value are not supported"
+        raise FormatError(f"{path}: not valid JSON ({exc})", hint=hint) from exc
     if not isinstance(doc, dict):
         raise FormatError(f"{path}: at $: expected a JSON object (an SBOM document)")
     if "bomFormat" in doc:

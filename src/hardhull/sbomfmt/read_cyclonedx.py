@@ -48,9 +48,9 @@ def _props(r: DocReader, obj: dict[str, Any], path: str) -> Props:
     for i, item in enumerate(r.opt_list(obj, "properties", path)):
         where = f"{path}.properties[{i}]"
         prop = r.obj(item, where)
-        name = r.req_str(prop, "name", where)
+        name = r.opt_str(prop, "name", where)
         value = r.opt_str(prop, "value", where)
-        if value is not None:
+        if name is not None and value is not None:
             out[name].append(value)
     return out
 

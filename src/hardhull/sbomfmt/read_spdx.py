@@ -79,7 +79,10 @@ def _extracted(r: DocReader, doc: dict[str, Any]) -> dict[str, str]:
         where = f"$.hasExtractedLicensingInfos[{i}]"
         info = r.obj(item, where)
         ref = r.req_str(info, "licenseId", where)
-        out[ref] = r.opt_str(info, "name", where) or r.req_str(info, "extractedText", where)
+        text = r.req_str(info, "extractedText", where)
+        name = r.opt_str(info, "name", where)
+        if name or "\n" not in text.strip():  # a short text is the license's name
+            out[ref] = name or text.strip()
     return out
 
 

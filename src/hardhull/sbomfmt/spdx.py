@@ -51,6 +51,7 @@ SOURCE_MARK = "hardhull:source "
 COVERAGE_MARK = "hardhull:coverage "
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9.\-]+")
+_LOCAL_REF = re.compile(r"(?<![:\w-])LicenseRef-[A-Za-z0-9.\-]+")
 _RELATION = {"contains": "CONTAINS", "depends-on": "DEPENDS_ON"}
 
 
@@ -69,6 +70,7 @@ class _Licenses:
 
     def __init__(self) -> None:
         self.refs: dict[str, str] = {}  # LicenseRef id -> the text it stands for
+        self.unnamed: set[str] = set()  # LicenseRefs written as such, whose text we lack
 
     def ref_for(self, text: str) -> str:
         ref = license_ref(text)
@@ -83,17 +85,25 @@ class _Licenses:
             norm = normalize_expression(text)
             if norm is None:
                 parts.append(self.ref_for(text))
-            elif is_compound(norm) and len(licenses) > 1:
+                continue
+            for ref in _LOCAL_REF.findall(norm):  # a LicenseRef must be defined here
+                if ref not in self.refs:
+                    self.refs[ref] = f"{ref} (license text not available)"
+                    self.unnamed.add(ref)
+            if is_compound(norm) and len(licenses) > 1:
                 parts.append(f"({norm})")
             else:
                 parts.append(norm)
         return " AND ".join(parts) if parts else NOASSERTION
 
     def extracted(self) -> list[dict[str, str]]:
-        return [
-            {"licenseId": ref, "name": text, "extractedText": text}
-            for ref, text in sorted(self.refs.items())
-        ]
+        out = []
+        for ref, text in sorted(self.refs.items()):
+            info = {"licenseId": ref, "extractedText": text}
+            if ref not in self.unnamed:
+                info["name"] = text
+            out.append(info)
+        return out
 
 
 def _external_refs(pkg: Package) -> list[dict[str, str]]:

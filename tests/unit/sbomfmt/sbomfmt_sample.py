@@ -33,13 +33,13 @@ L1 = "sha256:" + "1" * 64
 L2 = "sha256:" + "2" * 64
 
 
-def _pkg(**kw: Any) -> Package:
+def make_pkg(**kw: Any) -> Package:
     base: dict[str, Any] = {"found_by": "test-cataloger"}
     base.update(kw)
     return Package(**base)
 
 
-LIBC = _pkg(
+LIBC = make_pkg(
     name="libc6",
     version="2.36-9+deb12u4",
     type=PackageType.DEB,
@@ -52,7 +52,7 @@ LIBC = _pkg(
     source_version="2.36-9+deb12u4",
     distro="debian-12",
 )
-REQUESTS = _pkg(
+REQUESTS = make_pkg(
     name="requests",
     version="2.31.0",
     type=PackageType.PYTHON,
@@ -65,7 +65,7 @@ REQUESTS = _pkg(
     licenses=("Apache 2.0",),
     cpes=("cpe:2.3:a:python:requests:2.31.0:*:*:*:*:*:*:*",),
 )
-URLLIB3 = _pkg(
+URLLIB3 = make_pkg(
     name="urllib3",
     version="2.0.7",
     type=PackageType.PYTHON,
@@ -74,7 +74,7 @@ URLLIB3 = _pkg(
     found_by="python",
     licenses=("mit",),
 )
-DUAL = _pkg(
+DUAL = make_pkg(
     name="@scope/dual",
     version="1.0.0",
     type=PackageType.NPM,
@@ -83,7 +83,7 @@ DUAL = _pkg(
     found_by="npm",
     licenses=("MIT OR Apache-2.0",),
 )
-GOMOD = _pkg(
+GOMOD = make_pkg(
     name="github.com/spf13/cobra",
     version="v1.8.0",
     type=PackageType.GO,
@@ -96,7 +96,7 @@ GOMOD = _pkg(
     ),
     metadata=(("go_version", "go1.22.1"), ("main_module", "example.com/app")),
 )
-BUSYBOX = _pkg(
+BUSYBOX = make_pkg(
     name="busybox",
     version="1.36.1",
     type=PackageType.BINARY,
@@ -184,7 +184,7 @@ def scratch_sbom() -> Sbom:
 def big_sbom(n: int = 5000, files: int = 50000) -> Sbom:
     """An Sbom of image size: ``n`` packages and ``files`` file entries."""
     pkgs = tuple(
-        _pkg(
+        make_pkg(
             name=f"pkg{i:05d}",
             version=f"1.{i}.0",
             type=PackageType.DEB if i % 2 else PackageType.PYTHON,
