@@ -97,7 +97,7 @@ def _read_layer(
             if name.startswith("./"):
                 name = name[2:]
             path = "/" + name
-            if "/." in path or "//" in path or path.endswith("/"):
+            if "/." in path or "//" in path or path[-1] == "/":
                 path, unsafe = _slow_path(name)
                 if unsafe:
                     unsafe_count += 1
