@@ -95,7 +95,7 @@ def sbom(
     if fmt == "table":
         from hardhull.report.sbom_table import render_sbom_table
 
-        text = render_sbom_table(result)
+        text = render_sbom_table(result, color=output is None and sys.stdout.isatty())
         _emit(text.encode(), output)
         return
     _emit(write_sbom(result, fmt), output)
