@@ -194,6 +194,7 @@ class TarStream:
             self._skip(self._left)
             self._left = self._data_left = 0
         pax: dict[str, str] = {}
+        meta = 0  # bytes of extended headers before this member
         long_name: str | None = None
         long_link: str | None = None
         while True:
@@ -215,6 +216,10 @@ class TarStream:
             self._seen = True
             flag = block[156:157]
             size = _num(block[124:136])
+            if flag in (b"x", b"X", b"g", b"L", b"K"):
+                meta += size
+                if meta > _MAX_META:
+                    raise TarFormatError(f"{meta} bytes of extended headers for one member")
             if flag in (b"x", b"X"):
                 pax.update(_parse_pax(self._read_meta(size, "PAX header")))
                 continue

@@ -197,3 +197,13 @@ def test_whiteout_names_are_not_entries_even_when_odd(tmp_path: Path) -> None:
     tar = tar_bytes(f("a/.wh..wh.plnk"), wh("a/x"), f("a/.wh.keep.me.not"), f("a/normal.wh.txt"))
     tree = build_tree([blob_of(tar)], (), tmp_path, SourceOptions())
     assert [e.path for e in tree.entries()] == ["/a/normal.wh.txt"]
+
+
+def test_endless_extended_headers_are_refused(tmp_path: Path) -> None:
+    out = b""
+    for i in range(40):
+        info = tarfile.TarInfo(f"x{i}")
+        info.pax_headers = {f"hardhull.junk{i}": "j" * 60_000}
+        out += info.tobuf(tarfile.PAX_FORMAT)[:-512]  # the PAX header without its member
+    with pytest.raises(SourceError, match="bytes of extended headers for one member"):
+        build_tree([blob_of(out + bytes(1024), diff_id="")], (), tmp_path, SourceOptions())
