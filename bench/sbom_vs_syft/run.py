@@ -45,6 +45,7 @@ TARGET_AGREEMENT = 0.99
 # "Does not grow with image size": the bigger image (about twice the bytes) may cost at
 # most this much more peak memory than the realistic one.
 RSS_GROWTH_ALLOWANCE = 1.25
+OWNERS_SHOWN = 12
 
 SYFT_ENV = {"SYFT_CHECK_FOR_APP_UPDATE": "false"}
 
@@ -80,7 +81,7 @@ def tool_version(cmd: list[str]) -> str:
     for ln in lines:
         if ln.startswith("Version:"):
             return ln.split(":", 1)[1].strip()
-    return lines[0].strip()
+    return lines[0].split()[-1]
 
 
 def image_facts(image: DebianImage) -> dict[str, Any]:
@@ -128,6 +129,10 @@ class Runner:
             note = drop_page_cache()
             if note:
                 self.cache_note = note
+        else:
+            # Let the previous run's writes (syft unpacks the archive to a temp dir) reach
+            # the disk first, so they are not charged to this run.
+            os.sync()
         result = run_measured(cmd, env)
         kind = "cold" if cold else "warm"
         say(
@@ -263,10 +268,17 @@ def render(results: dict[str, Any]) -> str:
     by_owner: dict[str, list[str]] = {}
     for o in owned:
         by_owner.setdefault(o["owner"], []).append(f"{o['type']}:{o['name']}@{o['version']}")
-    for owner in sorted(by_owner, key=lambda k: (-len(by_owner[k]), k)):
+    ranked = sorted(by_owner, key=lambda k: (-len(by_owner[k]), k))
+    for owner in ranked[:OWNERS_SHOWN]:
         items = by_owner[owner]
-        shown = ", ".join(items[:4]) + (f", ... (+{len(items) - 4})" if len(items) > 4 else "")
+        shown = ", ".join(items[:3]) + (f", ... (+{len(items) - 3})" if len(items) > 3 else "")
         lines.append(f"  {owner}: {len(items)} ({shown})")
+    if len(ranked) > OWNERS_SHOWN:
+        rest = sum(len(by_owner[o]) for o in ranked[OWNERS_SHOWN:])
+        lines.append(
+            f"  ... and {len(ranked) - OWNERS_SHOWN} more Debian packages owning {rest} "
+            "(all listed in results.json under comparison.os_owned_syft_only)"
+        )
     if c["name_spelling"]:
         lines += ["", "same package, names spelled differently (PEP 503 equal; agreement):"]
         lines += [
