@@ -85,7 +85,8 @@ def _read_layer(
     result = _LayerResult(layer)
     entries = result.entries
     captures = result.captures
-    touched: set[str] = set()  # paths of this layer with captures or gaps
+    # path -> names of the selectors its content was offered to, in this layer
+    offered: dict[str, tuple[str, ...]] = {}
     unsafe_count = 0
     with open_layer(blob, options, verify=options.verify_digests) as tar:
         count = 0
@@ -123,8 +124,8 @@ def _read_layer(
             kind = _KINDS.get(header.type)
             if kind is None:
                 continue
-            if path in touched:  # a member repeated within one layer: the last one wins
-                touched.discard(path)
+            if path in offered:  # a member repeated within one layer: the last one wins
+                del offered[path]
                 result.file_gaps.pop(path, None)
                 for per_sel in captures.values():
                     per_sel.pop(path, None)
@@ -135,7 +136,7 @@ def _read_layer(
                 entries[path] = entry
                 matched = [s for s in selectors if s.match(entry)]
                 if matched:
-                    touched.add(path)
+                    offered[path] = tuple(s.name for s in matched)
                     found, gaps = offer_file(
                         entry, matched, tar.member_reader(), workdir, sparse=header.sparse
                     )
@@ -156,7 +157,7 @@ def _read_layer(
                 )
                 entries[path] = entry
                 result.hardlinks.append(path)
-                _hardlink_captures(result, entry, target, selectors, touched)
+                _hardlink_captures(result, entry, target, selectors, offered)
             else:
                 entries[path] = FileEntry(
                     path,
@@ -184,17 +185,19 @@ def _hardlink_captures(
     entry: FileEntry,
     target: str,
     selectors: Sequence[Selector],
-    touched: set[str],
+    offered: dict[str, tuple[str, ...]],
 ) -> None:
-    """A hard link has no data of its own: reuse its target's capture or read it later."""
+    """A hard link has no data of its own: reuse its target's result or read it later."""
     matched = [s for s in selectors if s.match(entry)]
     if not matched:
         return
-    touched.add(entry.path)
+    offered[entry.path] = tuple(s.name for s in matched)
+    seen_by = offered.get(entry.link or "", ())
     for sel in matched:
-        value = result.captures.get(sel.name, {}).get(target)
-        if value is not None:
-            result.captures.setdefault(sel.name, {})[entry.path] = value
+        if sel.name in seen_by:  # the target went through this selector in this layer
+            value = result.captures.get(sel.name, {}).get(target)
+            if value is not None:
+                result.captures.setdefault(sel.name, {})[entry.path] = value
         else:
             result.pending.append((sel, entry.path, target))
 

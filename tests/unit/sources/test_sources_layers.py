@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -235,3 +236,23 @@ def test_empty_layers(tmp_path: Path) -> None:
 
     tree = tree_of(tmp_path, blob_of(b""), layer(), layer(how="gzip"), layer(f("a")))
     assert paths(tree) == ["/a"]
+
+
+def test_hardlink_second_read_only_when_needed(tmp_path: Path) -> None:
+    from tests.unit.sources.layerkit import blob_of, tar_bytes
+
+    opens: list[int] = []
+
+    def counting(data: bytes) -> io.BytesIO:
+        opens.append(1)
+        return io.BytesIO(data)
+
+    tar = tar_bytes(f("bin/real", "ELF", 0o755), hard("bin/alias", "bin/real"))
+    # the target went through the same selector (which kept nothing): no second read
+    every = Selector("exe", lambda e: e.is_executable, read=lambda e, s, c: None)
+    tree = tree_of(tmp_path, blob_of(tar, opener=counting), selectors=(every,))
+    assert opens == [1] and list(tree.captured("exe")) == []
+    # only the link matches: its target's layer is read a second time, for it alone
+    only = Selector("alias", lambda e: e.path == "/bin/alias")
+    tree = tree_of(tmp_path, blob_of(tar, opener=counting), selectors=(only,))
+    assert opens == [1, 1, 1] and tree.read_bytes("alias", "/bin/alias") == b"ELF"
