@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from tests.unit.catalog_bin.binkit import GoBuilds, RustBuilds, build_go, build_rust
+from tests.unit.catalog_bin.javakit import JavaBuilds, build_java
 
 
 @pytest.fixture(scope="session")
@@ -21,3 +22,8 @@ def go_builds(bin_cache: Path) -> GoBuilds:
 @pytest.fixture(scope="session")
 def rust_builds(bin_cache: Path) -> RustBuilds:
     return build_rust(bin_cache)
+
+
+@pytest.fixture(scope="session")
+def java_builds(bin_cache: Path) -> JavaBuilds:
+    return build_java(bin_cache)
