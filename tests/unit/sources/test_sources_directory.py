@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -86,11 +90,44 @@ def test_too_large_and_failing_reader_become_gaps(rootfs: Path, tmp_path: Path) 
     assert tree.capture("small", "/usr/bin/tool") is None
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads everything")
-def test_unreadable_file_is_a_gap(rootfs: Path, tmp_path: Path) -> None:
-    (rootfs / "etc" / "os-release").chmod(0)
-    _, tree = _tree(rootfs, tmp_path, Selector("osr", lambda e: e.path == "/etc/os-release"))
-    assert any(g.kind == "unreadable-file" for g in tree.gaps)
+@contextmanager
+def _as_nobody() -> Iterator[None]:
+    """Drop the effective uid/gid to nobody for the block (root reads everything)."""
+    if os.geteuid() != 0:
+        yield
+        return
+    os.setegid(65534)
+    os.seteuid(65534)
+    try:
+        yield
+    finally:
+        os.seteuid(0)
+        os.setegid(0)
+
+
+def test_unreadable_file_is_a_gap() -> None:
+    base = Path(tempfile.mkdtemp(prefix="hardhull-unreadable-"))
+    try:
+        base.chmod(0o755)
+        root = base / "root"
+        (root / "etc").mkdir(parents=True)
+        (root / "etc" / "os-release").write_text("ID=debian\n")
+        (root / "etc" / "os-release").chmod(0)
+        (root / "etc" / "secret").mkdir()
+        (root / "etc" / "secret").chmod(0)
+        for d in (root, root / "etc"):
+            d.chmod(0o755)
+        work = base / "work"
+        work.mkdir()
+        os.chown(work, 65534, 65534)
+        with _as_nobody():
+            _, tree = _tree(root, work, Selector("osr", lambda e: e.path == "/etc/os-release"))
+        gaps = {(g.kind, g.subject) for g in tree.gaps}
+        assert ("unreadable-file", "/etc/os-release") in gaps
+        assert any(subject == "/etc/secret" for _, subject in gaps)
+        assert tree.capture("osr", "/etc/os-release") is None
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_missing_or_not_a_directory(tmp_path: Path) -> None:
