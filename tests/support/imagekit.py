@@ -41,8 +41,18 @@ def build_image(context: Path, tag: str, containerfile: str, *, fmt: str = "oci"
     """``podman build`` ``containerfile`` (text) in ``context``; returns the tag."""
     require("podman")
     (context / "Containerfile").write_text(containerfile)
-    run("podman", "build", "-q", "--format", fmt, "-t", tag, "-f",
-        context / "Containerfile", context)
+    run(
+        "podman",
+        "build",
+        "-q",
+        "--format",
+        fmt,
+        "-t",
+        tag,
+        "-f",
+        context / "Containerfile",
+        context,
+    )
     return tag
 
 
