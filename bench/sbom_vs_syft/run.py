@@ -176,6 +176,7 @@ def machine() -> dict[str, Any]:
         check=False,
     ).stdout.strip()
     return {
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
         "cpus": os.cpu_count(),
         "memory_bytes": mem,
         "kernel": platform.release(),
@@ -199,7 +200,8 @@ def render(results: dict[str, Any]) -> str:
         f"date {r['date']}  hardhull {r['versions']['hardhull']}  syft {r['versions']['syft']}  "
         f"commit {r['machine']['commit']}",
         f"machine: {r['machine']['cpus']} CPUs, {r['machine']['memory_bytes'] / 2**30:.0f} GiB, "
-        f"kernel {r['machine']['kernel']}, Python {r['machine']['python']}",
+        f"kernel {r['machine']['kernel']}, Python {r['machine']['python']}, load average "
+        f"at start {'/'.join(map(str, r['machine']['load_average_at_start']))}",
         f"cold runs: {r['cold_runs']}",
         "",
     ]
