@@ -244,14 +244,9 @@ def _run_layers(
     results: list[_LayerResult] = []
     pool = ThreadPoolExecutor(max_workers=max(1, options.workers), thread_name_prefix="layer")
     try:
-        # Largest first: the biggest layer is the critical path, so it must not wait for a
-        # worker behind small ones. Results are still merged bottom-first.
-        order = sorted(range(len(layers)), key=lambda i: -(layers[i].info.size or 0))
-        submitted = {
-            i: pool.submit(_read_layer, layers[i], selectors, workdir, options, cancel)
-            for i in order
-        }
-        futures: list[Future[_LayerResult]] = [submitted[i] for i in range(len(layers))]
+        futures: list[Future[_LayerResult]] = [
+            pool.submit(_read_layer, blob, selectors, workdir, options, cancel) for blob in layers
+        ]
         for future in futures:
             try:
                 results.append(future.result())
