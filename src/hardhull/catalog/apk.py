@@ -109,7 +109,9 @@ class ApkCataloger:
 
     name = "apk"
     version = "1"
-    selectors: tuple[Selector, ...] = (Selector(SEL_INSTALLED, _match, max_size=256 * 1024 * 1024),)
+    selectors: tuple[Selector, ...] = (
+        Selector(SEL_INSTALLED, _match, max_size=256 * 1024 * 1024, suffixes=INSTALLED_PATHS),
+    )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Read the installed database(s); unusable blocks become a coverage gap."""

@@ -43,7 +43,7 @@ class CargoLockCataloger:
 
     name = "cargo"
     version = "1"
-    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match),)
+    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match, suffixes=("/Cargo.lock",)),)
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each lockfile's packages; an unreadable lockfile is an ``unparsable-database`` gap."""

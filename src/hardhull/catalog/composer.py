@@ -57,7 +57,9 @@ class ComposerCataloger:
 
     name = "composer"
     version = "1"
-    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match),)
+    selectors: tuple[Selector, ...] = (
+        Selector(SELECTOR, _match, suffixes=("/composer/installed.json",)),
+    )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each installed.json: its packages and the ``bin`` files they declare."""

@@ -34,7 +34,9 @@ def _match(entry: FileEntry) -> bool:
     return entry.path in _PATHS
 
 
-DISTRO_SELECTORS: tuple[Selector, ...] = (Selector(SELECTOR, _match, max_size=_MAX),)
+DISTRO_SELECTORS: tuple[Selector, ...] = (
+    Selector(SELECTOR, _match, max_size=_MAX, suffixes=tuple(sorted(_PATHS))),
+)
 
 _DQ_ESCAPABLE = frozenset('$"\\`\n')
 

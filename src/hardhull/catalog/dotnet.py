@@ -50,7 +50,7 @@ class DotnetCataloger:
 
     name = "dotnet"
     version = "1"
-    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match),)
+    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match, suffixes=(".deps.json",)),)
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each deps.json: its ``package`` libraries, and the asset files they brought."""

@@ -142,9 +142,11 @@ class DpkgCataloger:
     name = "dpkg"
     version = "1"
     selectors: tuple[Selector, ...] = (
-        Selector(SEL_STATUS, _match_status, max_size=256 * 1024 * 1024),
-        Selector(SEL_LIST, _match_list),
-        Selector(SEL_COPYRIGHT, _match_copyright, read=read_copyright_licenses),
+        Selector(SEL_STATUS, _match_status, max_size=256 * 1024 * 1024, prefixes=(STATUS,)),
+        Selector(SEL_LIST, _match_list, suffixes=(".list",)),
+        Selector(
+            SEL_COPYRIGHT, _match_copyright, read=read_copyright_licenses, suffixes=("/copyright",)
+        ),
     )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:

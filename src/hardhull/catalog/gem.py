@@ -119,7 +119,9 @@ class GemCataloger:
 
     name = "gem"
     version = "1"
-    selectors: tuple[Selector, ...] = (Selector(SELECTOR, _match, max_size=_MAX_SPEC),)
+    selectors: tuple[Selector, ...] = (
+        Selector(SELECTOR, _match, max_size=_MAX_SPEC, suffixes=(".gemspec",)),
+    )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Every captured gemspec becomes a package or an ``unparsable-database`` gap."""

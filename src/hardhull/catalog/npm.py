@@ -206,8 +206,8 @@ class NpmCataloger:
     name = "npm"
     version = "1"
     selectors: tuple[Selector, ...] = (
-        Selector(PACKAGE_SELECTOR, _match_package, read_manifest),
-        Selector(LOCK_SELECTOR, _match_lock),
+        Selector(PACKAGE_SELECTOR, _match_package, read_manifest, suffixes=(_MANIFEST,)),
+        Selector(LOCK_SELECTOR, _match_lock, suffixes=("/package-lock.json",)),
     )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:

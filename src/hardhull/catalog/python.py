@@ -178,8 +178,10 @@ class PythonCataloger:
     name = "python"
     version = "1"
     selectors: tuple[Selector, ...] = (
-        Selector(METADATA_SELECTOR, _match_metadata, read_header_block),
-        Selector(FILES_SELECTOR, _match_files),
+        Selector(
+            METADATA_SELECTOR, _match_metadata, read_header_block, suffixes=_METADATA_SUFFIXES
+        ),
+        Selector(FILES_SELECTOR, _match_files, suffixes=_FILES_SUFFIXES),
     )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:

@@ -77,7 +77,13 @@ class RpmCataloger:
     name = "rpm"
     version = "1"
     selectors: tuple[Selector, ...] = (
-        Selector(SEL_RPMDB, _match, read=spool_and_read, max_size=2 * 1024 * 1024 * 1024),
+        Selector(
+            SEL_RPMDB,
+            _match,
+            read=spool_and_read,
+            max_size=2 * 1024 * 1024 * 1024,
+            suffixes=tuple(sorted(_PATHS)),
+        ),
     )
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:

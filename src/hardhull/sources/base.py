@@ -40,12 +40,20 @@ class Selector:
     Otherwise ``read`` consumes the stream (which may not be seekable) and returns a small
     value that is stored instead; it runs in worker threads, so it must be pure. A reader
     may return ``None`` to store nothing.
+
+    ``suffixes``/``prefixes`` are optional path hints that let sources skip ``match`` for
+    most files with one C-level string test: when either is given, ``match`` is only
+    called for paths that end with one of ``suffixes`` or start with one of ``prefixes``
+    (``match`` stays the authority). Give none for selectors that decide on other things
+    (mode, case-insensitive names).
     """
 
     name: str
     match: Callable[[FileEntry], bool]
     read: Reader | None = None
     max_size: int = DEFAULT_MAX_CAPTURE
+    suffixes: tuple[str, ...] = ()
+    prefixes: tuple[str, ...] = ()
 
 
 class Progress(Protocol):

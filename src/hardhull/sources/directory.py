@@ -18,7 +18,7 @@ from hardhull.errors import SourceError
 from hardhull.model import FileEntry, FileKind, Gap, SourceInfo
 from hardhull.sources.base import Selector, SourceOptions
 from hardhull.sources.filetree import FileTree
-from hardhull.sources.selecting import offer_file
+from hardhull.sources.selecting import SelectorIndex, offer_file
 
 _KINDS = {
     stat.S_IFREG: FileKind.FILE,
@@ -47,6 +47,7 @@ def tree_from_directory(
     captures: dict[str, dict[str, object]] = {}
     gaps: list[Gap] = []
     stack: list[tuple[str, str]] = [(os.fspath(path), "")]
+    index = SelectorIndex(selectors)
     while stack:
         real_dir, rel_dir = stack.pop()
         try:
@@ -88,7 +89,7 @@ def tree_from_directory(
             if kind is FileKind.DIR:
                 stack.append((child.path, rel))
             elif kind is FileKind.FILE:
-                matched = [s for s in selectors if s.match(entry)]
+                matched = index.matching(entry)
                 if matched:
                     _offer(entry, child.path, matched, workdir, captures, gaps)
     info = SourceInfo(scheme="dir", target=str(path), name=path.name or str(path))

@@ -25,7 +25,7 @@ from hardhull.model import FileEntry, FileKind, Gap
 from hardhull.sources.base import LayerBlob, Selector, SourceOptions
 from hardhull.sources.filetree import FileTree, normalize
 from hardhull.sources.layerstream import ReadCancelled, open_layer
-from hardhull.sources.selecting import Shield, offer_file
+from hardhull.sources.selecting import SelectorIndex, Shield, offer_file
 from hardhull.sources.tarstream import TarStream
 
 _KINDS = {
@@ -87,6 +87,7 @@ def _read_layer(
     captures = result.captures
     # path -> names of the selectors its content was offered to, in this layer
     offered: dict[str, tuple[str, ...]] = {}
+    index = SelectorIndex(selectors)
     unsafe_count = 0
     with open_layer(blob, options, verify=options.verify_digests) as tar:
         count = 0
@@ -134,7 +135,7 @@ def _read_layer(
                     path, kind, header.mode, header.size, layer, header.uid, header.gid
                 )
                 entries[path] = entry
-                matched = [s for s in selectors if s.match(entry)]
+                matched = index.matching(entry)
                 if matched:
                     offered[path] = tuple(s.name for s in matched)
                     found, gaps = offer_file(
@@ -157,7 +158,7 @@ def _read_layer(
                 )
                 entries[path] = entry
                 result.hardlinks.append(path)
-                _hardlink_captures(result, entry, target, selectors, offered)
+                _hardlink_captures(result, entry, target, index, offered)
             else:
                 entries[path] = FileEntry(
                     path,
@@ -184,11 +185,11 @@ def _hardlink_captures(
     result: _LayerResult,
     entry: FileEntry,
     target: str,
-    selectors: Sequence[Selector],
+    index: SelectorIndex,
     offered: dict[str, tuple[str, ...]],
 ) -> None:
     """A hard link has no data of its own: reuse its target's result or read it later."""
-    matched = [s for s in selectors if s.match(entry)]
+    matched = index.matching(entry)
     if not matched:
         return
     offered[entry.path] = tuple(s.name for s in matched)

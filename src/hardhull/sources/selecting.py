@@ -25,6 +25,28 @@ _IN_MEMORY = 8 * 1024 * 1024
 Captured = list[tuple[str, object]]
 
 
+class SelectorIndex:
+    """Finds the selectors that want a file, using their path hints to skip most calls.
+
+    Runs for every regular file of every layer, so the common "nobody wants it" answer costs
+    one ``str.endswith`` and one ``str.startswith`` over all hinted selectors together.
+    """
+
+    def __init__(self, selectors: Sequence[Selector]) -> None:
+        self._always = tuple(s for s in selectors if not (s.suffixes or s.prefixes))
+        self._hinted = tuple(s for s in selectors if s.suffixes or s.prefixes)
+        self._suffixes = tuple(sorted({x for s in self._hinted for x in s.suffixes}))
+        self._prefixes = tuple(sorted({x for s in self._hinted for x in s.prefixes}))
+
+    def matching(self, entry: FileEntry) -> list[Selector]:
+        """The selectors whose ``match`` accepts ``entry``."""
+        found = [s for s in self._always if s.match(entry)]
+        path = entry.path
+        if self._hinted and (path.endswith(self._suffixes) or path.startswith(self._prefixes)):
+            found.extend(s for s in self._hinted if s.match(entry))
+        return found
+
+
 class Shield(io.RawIOBase):
     """A view of a shared spool that a reader may read, seek and even close harmlessly."""
 
