@@ -12,9 +12,9 @@ from __future__ import annotations
 import tomllib
 
 from hardhull.catalog.base import CatalogResult
-from hardhull.catalog.lang_util import location, text, unparsable
+from hardhull.catalog.lang_util import Findings, location, text
 from hardhull.catalog.purl import make_purl
-from hardhull.model import Distro, FileEntry, Gap, Package, PackageType
+from hardhull.model import Distro, FileEntry, Package, PackageType
 from hardhull.sources.base import Selector
 from hardhull.sources.filetree import FileTree
 
@@ -23,6 +23,13 @@ SELECTOR = "cargo-lock"
 
 def _match(entry: FileEntry) -> bool:
     return entry.path.endswith("/Cargo.lock")
+
+
+def _load_toml(data: bytes) -> dict[str, object]:
+    try:
+        return tomllib.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ValueError(f"invalid TOML: {exc}") from None
 
 
 def _v1_checksums(doc: dict[str, object]) -> dict[tuple[str, str], str]:
@@ -47,22 +54,13 @@ class CargoLockCataloger:
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each lockfile's packages; an unreadable lockfile is an ``unparsable-database`` gap."""
-        packages: list[Package] = []
-        gaps: list[Gap] = []
-        databases: list[str] = []
-        for entry, data in tree.captured(SELECTOR):
-            if not isinstance(data, bytes):
-                continue
-            try:
-                doc = tomllib.loads(data.decode("utf-8"))
-            except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-                gaps.append(unparsable(entry.path, f"invalid TOML: {exc}"))
-                continue
+        found = Findings()
+        for entry, doc in found.documents(tree, SELECTOR, _load_toml):
             listed = doc.get("package", [])
             if not isinstance(listed, list):
-                gaps.append(unparsable(entry.path, "[package] is not an array of tables"))
+                found.reject(entry, "[package] is not an array of tables")
                 continue
-            databases.append(entry.path)
+            found.databases.append(entry.path)
             checksums = _v1_checksums(doc)
             seen: set[tuple[str, str]] = set()
             for item in listed:
@@ -79,7 +77,7 @@ class CargoLockCataloger:
                 meta = [("source", source)]
                 if checksum:
                     meta.insert(0, ("checksum", checksum))
-                packages.append(
+                found.packages.append(
                     Package(
                         name=name,
                         version=version,
@@ -90,6 +88,4 @@ class CargoLockCataloger:
                         metadata=tuple(meta),
                     )
                 )
-        return CatalogResult(
-            packages=tuple(packages), package_databases=tuple(databases), gaps=tuple(gaps)
-        )
+        return found.result()

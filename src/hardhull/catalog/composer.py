@@ -19,16 +19,15 @@ from collections.abc import Iterator
 
 from hardhull.catalog.base import CatalogResult
 from hardhull.catalog.lang_util import (
-    JsonError,
+    Findings,
     load_json,
     location,
     parent,
     text,
     unique,
-    unparsable,
 )
 from hardhull.catalog.purl import make_purl
-from hardhull.model import Distro, FileEntry, Gap, Package, PackageType
+from hardhull.model import Distro, FileEntry, Package, PackageType
 from hardhull.sources.base import Selector
 from hardhull.sources.filetree import FileTree, normalize
 
@@ -63,18 +62,8 @@ class ComposerCataloger:
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each installed.json: its packages and the ``bin`` files they declare."""
-        packages: list[Package] = []
-        gaps: list[Gap] = []
-        databases: list[str] = []
-        identified: set[str] = set()
-        for entry, data in tree.captured(SELECTOR):
-            if not isinstance(data, bytes):
-                continue
-            try:
-                doc = load_json(data)
-            except JsonError as exc:
-                gaps.append(unparsable(entry.path, str(exc)))
-                continue
+        found = Findings()
+        for entry, doc in found.documents(tree, SELECTOR, load_json):
             dev_names: set[str] = set()
             if isinstance(doc, dict):
                 listed = doc.get("packages")
@@ -84,22 +73,17 @@ class ComposerCataloger:
             else:
                 listed = doc
             if not isinstance(listed, list):
-                gaps.append(unparsable(entry.path, "no list of packages"))
+                found.reject(entry, "no list of packages")
                 continue
-            databases.append(entry.path)
+            found.databases.append(entry.path)
             for item in listed:
                 if not isinstance(item, dict):
                     continue
                 pkg = self._package(entry, item, dev_names)
                 if pkg is not None:
-                    packages.append(pkg)
-                    identified.update(_bin_files(tree, parent(entry.path), item))
-        return CatalogResult(
-            packages=tuple(packages),
-            package_databases=tuple(databases),
-            identified_files=frozenset(identified),
-            gaps=tuple(gaps),
-        )
+                    found.packages.append(pkg)
+                    found.identified.update(_bin_files(tree, parent(entry.path), item))
+        return found.result()
 
     def _package(
         self, entry: FileEntry, item: dict[str, object], dev_names: set[str]

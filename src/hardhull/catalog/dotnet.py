@@ -14,9 +14,9 @@ import posixpath
 from collections.abc import Iterator
 
 from hardhull.catalog.base import CatalogResult
-from hardhull.catalog.lang_util import JsonError, load_json_object, location, parent, unparsable
+from hardhull.catalog.lang_util import Findings, load_json_object, location, parent
 from hardhull.catalog.purl import make_purl
-from hardhull.model import Distro, FileEntry, Gap, Package, PackageType
+from hardhull.model import Distro, FileEntry, Package, PackageType
 from hardhull.sources.base import Selector
 from hardhull.sources.filetree import FileTree, normalize
 
@@ -54,39 +54,24 @@ class DotnetCataloger:
 
     def catalog(self, tree: FileTree, distro: Distro | None) -> CatalogResult:
         """Each deps.json: its ``package`` libraries, and the asset files they brought."""
-        packages: list[Package] = []
-        gaps: list[Gap] = []
-        databases: list[str] = []
-        identified: set[str] = set()
-        for entry, data in tree.captured(SELECTOR):
-            if not isinstance(data, bytes):
-                continue
-            try:
-                doc = load_json_object(data)
-            except JsonError as exc:
-                gaps.append(unparsable(entry.path, str(exc)))
-                continue
+        found = Findings()
+        for entry, doc in found.documents(tree, SELECTOR, load_json_object):
             libraries = doc.get("libraries")
             if not isinstance(libraries, dict):
-                gaps.append(unparsable(entry.path, 'no "libraries" object'))
+                found.reject(entry, 'no "libraries" object')
                 continue
-            databases.append(entry.path)
+            found.databases.append(entry.path)
             app_dir = parent(entry.path)
             for key, lib in libraries.items():
                 if not isinstance(lib, dict) or lib.get("type") != "package":
                     continue
                 name, sep, version = key.partition("/")
                 if not sep or not name or not version:
-                    gaps.append(unparsable(entry.path, f"library key {key!r} is not Name/Version"))
+                    found.reject(entry, f"library key {key!r} is not Name/Version")
                     continue
-                packages.append(self._package(entry, name, version, lib))
-                identified.update(self._files(tree, app_dir, _assets(doc, key)))
-        return CatalogResult(
-            packages=tuple(packages),
-            package_databases=tuple(databases),
-            identified_files=frozenset(identified),
-            gaps=tuple(gaps),
-        )
+                found.packages.append(self._package(entry, name, version, lib))
+                found.identified.update(self._files(tree, app_dir, _assets(doc, key)))
+        return found.result()
 
     def _package(
         self, entry: FileEntry, name: str, version: str, lib: dict[str, object]

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import TypeVar
 
 import orjson
 
-from hardhull.model import FileEntry, Gap, Location
+from hardhull.catalog.base import CatalogResult
+from hardhull.model import FileEntry, Gap, Location, Package
 from hardhull.sources.filetree import FileTree
+
+T = TypeVar("T")
 
 UNPARSABLE = "unparsable-database"
 
@@ -72,3 +77,38 @@ def unique(values: Iterable[str]) -> tuple[str, ...]:
         if v and v not in seen:
             seen[v] = None
     return tuple(seen)
+
+
+@dataclass(slots=True)
+class Findings:
+    """What a manifest cataloger has found so far; :meth:`result` freezes it."""
+
+    packages: list[Package] = field(default_factory=list)
+    gaps: list[Gap] = field(default_factory=list)
+    databases: list[str] = field(default_factory=list)
+    identified: set[str] = field(default_factory=set)
+
+    def documents(
+        self, tree: FileTree, selector: str, parse: Callable[[bytes], T]
+    ) -> Iterator[tuple[FileEntry, T]]:
+        """Each captured file of ``selector`` parsed; a ``ValueError`` becomes a gap."""
+        for entry, data in captured_bytes(tree, selector):
+            try:
+                doc = parse(data)
+            except ValueError as exc:  # JsonError, TOMLDecodeError, UnicodeDecodeError
+                self.gaps.append(unparsable(entry.path, str(exc)))
+                continue
+            yield entry, doc
+
+    def reject(self, entry: FileEntry, reason: str) -> None:
+        """Record that ``entry`` parsed but does not have the expected shape."""
+        self.gaps.append(unparsable(entry.path, reason))
+
+    def result(self) -> CatalogResult:
+        """The frozen :class:`CatalogResult`."""
+        return CatalogResult(
+            packages=tuple(self.packages),
+            package_databases=tuple(self.databases),
+            identified_files=frozenset(self.identified),
+            gaps=tuple(self.gaps),
+        )
