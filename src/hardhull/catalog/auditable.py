@@ -15,12 +15,14 @@ from dataclasses import dataclass
 
 import orjson
 
+from hardhull.errors import CatalogError
+
 SECTION = ".dep-v0"
 MAX_COMPRESSED = 16 * 1024 * 1024
 MAX_JSON = 64 * 1024 * 1024
 
 
-class AuditableError(ValueError):
+class AuditableError(CatalogError, ValueError):
     """The section exists but is not valid cargo-auditable data."""
 
 

@@ -11,6 +11,8 @@ import struct
 from dataclasses import dataclass
 from typing import Protocol
 
+from hardhull.errors import CatalogError
+
 ELF_MAGIC = b"\x7fELF"
 EHDR_SIZE = 64  # enough for both classes (ELF32 needs 52)
 
@@ -27,7 +29,7 @@ _MAX_SHNUM = 65536
 _MAX_READ = 64 * 1024 * 1024
 
 
-class ElfError(ValueError):
+class ElfError(CatalogError, ValueError):
     """The file is not a well-formed ELF file (truncated, corrupt header, bad offsets)."""
 
 

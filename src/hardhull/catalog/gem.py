@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from hardhull.catalog.base import CatalogResult
 from hardhull.catalog.lang_util import captured_bytes, location, parent, unique, unparsable
 from hardhull.catalog.purl import make_purl
+from hardhull.errors import CatalogError
 from hardhull.model import Distro, FileEntry, Gap, Package, PackageType
 from hardhull.sources.base import Selector
 from hardhull.sources.filetree import FileTree
@@ -76,7 +77,7 @@ class Gemspec:
     executables: tuple[str, ...] = ()
 
 
-class GemspecError(ValueError):
+class GemspecError(CatalogError, ValueError):
     """A specification without a readable name or version."""
 
 

@@ -15,6 +15,8 @@ import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hardhull.errors import CatalogError
+
 MAGIC = b"\xff Go buildinf:"
 HEADER_SIZE = 32
 ALIGN = 16
@@ -26,7 +28,7 @@ _FLAG_INLINE = 2
 ReadVaddr = Callable[[int, int], bytes | None]
 
 
-class BuildInfoError(ValueError):
+class BuildInfoError(CatalogError, ValueError):
     """Build info is present but malformed."""
 
 

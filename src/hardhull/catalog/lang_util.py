@@ -9,6 +9,7 @@ from typing import TypeVar
 import orjson
 
 from hardhull.catalog.base import CatalogResult
+from hardhull.errors import CatalogError
 from hardhull.model import FileEntry, Gap, Location, Package
 from hardhull.sources.filetree import FileTree
 
@@ -40,7 +41,7 @@ def captured_bytes(tree: FileTree, selector: str) -> Iterator[tuple[FileEntry, b
             yield entry, bytes(value)
 
 
-class JsonError(ValueError):
+class JsonError(CatalogError, ValueError):
     """A JSON document could not be decoded or had the wrong top-level shape."""
 
 

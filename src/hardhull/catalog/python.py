@@ -28,6 +28,7 @@ from typing import BinaryIO
 from hardhull.catalog.base import CatalogResult
 from hardhull.catalog.lang_util import captured_bytes, location, parent, unique, unparsable
 from hardhull.catalog.purl import make_purl
+from hardhull.errors import CatalogError
 from hardhull.model import Distro, FileEntry, Gap, Package, PackageType
 from hardhull.sources.base import ReadContext, Selector
 from hardhull.sources.filetree import FileTree, normalize
@@ -77,7 +78,7 @@ def read_header_block(entry: FileEntry, stream: BinaryIO, ctx: ReadContext) -> b
     return bytes(buf[:limit])
 
 
-class MetadataError(ValueError):
+class MetadataError(CatalogError, ValueError):
     """A METADATA/PKG-INFO header block without the fields every distribution has."""
 
 

@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
+from hardhull.errors import CatalogError
+
 CHUNK = 1024 * 1024
 SPOOL_MEMORY = 8 * 1024 * 1024
 
 
-class TooLargeError(Exception):
+class TooLargeError(CatalogError):
     """The content exceeded the limit the caller allowed."""
 
 
