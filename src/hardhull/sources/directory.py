@@ -5,6 +5,10 @@ target), opens regular files with ``O_NOFOLLOW`` and checks they are still regul
 once open, and turns anything it may not read into a coverage gap. Paths in the tree are
 relative to the directory (``PATH/etc/os-release`` -> ``/etc/os-release``); ``layer`` is
 ``None`` throughout.
+
+Kernel and runtime pseudo-filesystems mounted below PATH (``/proc``, ``/sys``, ``/dev``,
+cgroups, ...) hold process state, not files an image or host installed: their mount point
+is recorded, not descended into, and a ``virtual-filesystem`` coverage note says so.
 """
 
 from __future__ import annotations
@@ -29,6 +33,48 @@ _KINDS = {
     stat.S_IFIFO: FileKind.FIFO,
 }
 _OPEN_FLAGS = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0)
+_VIRTUAL_FS = frozenset(
+    {
+        "autofs",
+        "binfmt_misc",
+        "bpf",
+        "cgroup",
+        "cgroup2",
+        "configfs",
+        "debugfs",
+        "devpts",
+        "devtmpfs",
+        "efivarfs",
+        "fusectl",
+        "hugetlbfs",
+        "mqueue",
+        "nsfs",
+        "proc",
+        "pstore",
+        "rpc_pipefs",
+        "securityfs",
+        "sysfs",
+        "tracefs",
+    }
+)
+
+
+def _mount_types() -> dict[int, str]:
+    """Device number -> filesystem type of every mount, from ``/proc/self/mountinfo``."""
+    try:
+        text = Path("/proc/self/mountinfo").read_text()
+    except OSError:
+        return {}
+    out: dict[int, str] = {}
+    for line in text.splitlines():
+        # id parent major:minor root mountpoint options [optional fields...] - fstype ...
+        fields = line.split()
+        try:
+            major, minor = fields[2].split(":")
+            out[os.makedev(int(major), int(minor))] = fields[fields.index("-") + 1]
+        except (ValueError, IndexError):
+            continue
+    return out
 
 
 def tree_from_directory(
@@ -46,10 +92,11 @@ def tree_from_directory(
     entries: dict[str, FileEntry] = {}
     captures: dict[str, dict[str, object]] = {}
     gaps: list[Gap] = []
-    stack: list[tuple[str, str]] = [(os.fspath(path), "")]
+    stack: list[tuple[str, str, int]] = [(os.fspath(path), "", st.st_dev)]
     index = SelectorIndex(selectors)
+    mounts: dict[int, str] | None = None
     while stack:
-        real_dir, rel_dir = stack.pop()
+        real_dir, rel_dir, dev = stack.pop()
         try:
             with os.scandir(real_dir) as it:
                 children = list(it)
@@ -87,7 +134,20 @@ def tree_from_directory(
             )
             entries[rel] = entry
             if kind is FileKind.DIR:
-                stack.append((child.path, rel))
+                if cst.st_dev != dev:  # a mount point: do not walk kernel pseudo-filesystems
+                    if mounts is None:
+                        mounts = _mount_types()
+                    fstype = mounts.get(cst.st_dev, "")
+                    if fstype in _VIRTUAL_FS:
+                        gaps.append(
+                            Gap(
+                                "virtual-filesystem",
+                                rel,
+                                f"{fstype} mount: runtime state, not read",
+                            )
+                        )
+                        continue
+                stack.append((child.path, rel, cst.st_dev))
             elif kind is FileKind.FILE:
                 matched = index.matching(entry)
                 if matched:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from tests.support.imagekit import IN_CI
 
 from hardhull.errors import SourceError
 from hardhull.model import FileKind
@@ -136,3 +138,25 @@ def test_missing_or_not_a_directory(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     with pytest.raises(SourceError, match="not a directory"):
         _tree(tmp_path / "file", tmp_path)
+
+
+def test_kernel_pseudo_filesystems_are_noted_not_walked(rootfs: Path, tmp_path: Path) -> None:
+    proc = rootfs / "proc"
+    proc.mkdir()
+    mounted = subprocess.run(["mount", "-t", "proc", "proc", str(proc)], capture_output=True)
+    if mounted.returncode != 0:
+        msg = f"cannot mount proc here: {mounted.stderr.decode().strip()}"
+        if IN_CI:
+            pytest.fail(msg)
+        pytest.skip(msg)
+    try:
+        _, tree = _tree(rootfs, tmp_path)
+    finally:
+        subprocess.run(["umount", str(proc)], check=True)
+    mount_point = tree.get("/proc")
+    assert mount_point is not None and mount_point.kind is FileKind.DIR
+    assert not any(e.path.startswith("/proc/") for e in tree.entries())
+    assert [(g.kind, g.subject) for g in tree.gaps if g.kind == "virtual-filesystem"] == [
+        ("virtual-filesystem", "/proc")
+    ]
+    assert tree.get("/etc/os-release") is not None  # the rest is walked as usual
