@@ -36,21 +36,35 @@ class SbomOptions:
 
 def build_sbom(target: str | Target, options: SbomOptions | None = None) -> Sbom:
     """Catalog ``target`` (a TARGET string or parsed :class:`Target`) into an :class:`Sbom`."""
+    return inventory(target, options)[0]
+
+
+def inventory(
+    target: str | Target,
+    options: SbomOptions | None = None,
+    extra_selectors: Sequence[Selector] = (),
+) -> tuple[Sbom, FileTree | None]:
+    """The SBOM of ``target`` and the file tree it was built from.
+
+    ``extra_selectors`` let later stages (hardening checks) see file content during the same
+    single pass over the layers. The tree is ``None`` for ``sbom:`` targets (no image).
+    """
     opts = options or SbomOptions()
     tgt = target if isinstance(target, Target) else parse_target(target)
     if tgt.scheme == "sbom":
         from hardhull.sbomfmt.read import read_sbom
 
-        return read_sbom(Path(tgt.ref))
+        return read_sbom(Path(tgt.ref)), None
     catalogers = opts.catalogers if opts.catalogers is not None else default_catalogers()
     selectors: list[Selector] = list(DISTRO_SELECTORS)
     for cataloger in catalogers:
         selectors.extend(cataloger.selectors)
+    selectors.extend(extra_selectors)
     workdir = Path(tempfile.mkdtemp(prefix="hardhull-", dir=opts.tmp_root))
     try:
         workdir.chmod(0o700)
         info, tree = open_target(tgt, opts.source, selectors, workdir)
-        return catalog_tree(info, tree, catalogers, opts)
+        return catalog_tree(info, tree, catalogers, opts), tree
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -46,6 +46,10 @@ class Selector:
     called for paths that end with one of ``suffixes`` or start with one of ``prefixes``
     (``match`` stays the authority). Give none for selectors that decide on other things
     (mode, case-insensitive names).
+
+    ``keep_deleted``: also keep what this selector captured from files that a later layer
+    deleted or replaced (secrets in deleted files still ship in the image); read them with
+    :meth:`FileTree.history`.
     """
 
     name: str
@@ -54,6 +58,7 @@ class Selector:
     max_size: int = DEFAULT_MAX_CAPTURE
     suffixes: tuple[str, ...] = ()
     prefixes: tuple[str, ...] = ()
+    keep_deleted: bool = False
 
 
 class Progress(Protocol):

@@ -30,9 +30,11 @@ class FileTree:
         captures: Mapping[str, Mapping[str, object]],
         layers: tuple[LayerInfo, ...] = (),
         gaps: tuple[Gap, ...] = (),
+        history: Mapping[str, tuple[tuple[str, str, object], ...]] | None = None,
     ) -> None:
         self._entries = dict(entries)
         self._captures = {k: dict(v) for k, v in captures.items()}
+        self._history = dict(history or {})
         self.layers = layers
         self.gaps = gaps
 
@@ -92,3 +94,8 @@ class FileTree:
         """Captured bytes at ``path`` (``None`` if not captured or not bytes)."""
         value = self.capture(selector, path)
         return value if isinstance(value, bytes) else None
+
+    def history(self, selector: str) -> Iterator[tuple[str, str, object]]:
+        """``(layer digest, path, value)`` for everything a ``keep_deleted`` selector
+        captured in any layer, including files deleted or replaced later, in layer order."""
+        yield from self._history.get(selector, ())

@@ -1,0 +1,1 @@
+"""Hardened-image baseline checks on the image config and the squashed file tree."""

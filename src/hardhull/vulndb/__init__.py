@@ -1,0 +1,1 @@
+"""The local vulnerability database: SQLite store, importers, updates, enrichment."""
