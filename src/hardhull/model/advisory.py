@@ -48,6 +48,9 @@ class Affected:
     ``ecosystem`` is the OSV name with its release suffix (``Debian:12``, ``Alpine:v3.20``,
     ``PyPI``, ``npm``, ``Go``); ``name`` is as the advisory spells it (a source package for
     distros). ``severity`` holds per-package severity when the record gives one.
+    ``database_specific`` holds sorted ``(key, text)`` notes an importer kept from the
+    source (e.g. an npm range it could not translate exactly: ``npm_vulnerable_versions``
+    and ``untranslated``); matchers may use them to report a coverage note.
     """
 
     ecosystem: str
@@ -56,6 +59,7 @@ class Affected:
     versions: tuple[str, ...] = ()
     purl: str | None = None
     severity: tuple[SeverityScore, ...] = ()
+    database_specific: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
