@@ -113,6 +113,11 @@ def _coverage(coverage: Coverage) -> Table:
     return grid
 
 
+def coverage_table(coverage: Coverage) -> Table:
+    """The coverage block as a rich grid (also used by the scan report table)."""
+    return _coverage(coverage)
+
+
 def render_sbom_table(sbom: Sbom, *, color: bool | None = None, width: int | None = None) -> str:
     """The SBOM summary as text; ANSI colour only if ``color`` (default: stdout is a tty)."""
     tty = sys.stdout.isatty()

@@ -1,0 +1,190 @@
+"""The scan report as readable text (``--format table``), rendered with rich.
+
+Header (target, digest, distro, vulnerability database age with a stale warning), the
+vulnerabilities by severity with fixable ones first, suppressed ones apart, hardening
+checks with their status, other findings, a summary line and, always, the coverage block
+shared with the SBOM table. A missing package database is said loudly at the top and in
+the coverage block. Colour only when asked for.
+"""
+
+from __future__ import annotations
+
+import io
+
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from hardhull.model import Finding, FindingKind, Report, Severity, Status
+from hardhull.report.facts import (
+    db_line,
+    fixed_in,
+    installed,
+    marks,
+    of_kind,
+    other_findings,
+    summarize,
+    suppression_text,
+    vulnerabilities,
+)
+from hardhull.report.sbom_table import DEFAULT_WIDTH, coverage_table
+from hardhull.sbomfmt.common import NO_DATABASE_MESSAGE, target_digest
+
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red",
+    Severity.HIGH: "red",
+    Severity.MEDIUM: "yellow",
+    Severity.LOW: "cyan",
+    Severity.NEGLIGIBLE: "dim",
+    Severity.UNKNOWN: "dim",
+}
+STATUS_STYLE = {
+    Status.FAIL: "bold red",
+    Status.WARN: "yellow",
+    Status.PASS: "green",
+    Status.ERROR: "bold magenta",
+    Status.SKIP: "dim",
+}
+
+
+def _header(report: Report) -> Table:
+    sbom = report.sbom
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(overflow="fold")
+    src = sbom.source
+    target = src.target if not src.name or src.name == src.target else f"{src.name} ({src.target})"
+    grid.add_row("Target", f"{src.scheme}:{target}" if src.scheme else target)
+    grid.add_row("Digest", target_digest(sbom) or "-")
+    distro = sbom.distro
+    if distro is None:
+        grid.add_row("Distro", "not identified")
+    else:
+        grid.add_row(
+            "Distro", distro.pretty_name or " ".join(x for x in (distro.id, distro.version_id) if x)
+        )
+    created = report.created or sbom.created
+    line = db_line(report.db, created)
+    stale = report.db is None or report.db.stale
+    grid.add_row("Vulnerability DB", Text(line, style="bold yellow" if stale else ""))
+    for warning in report.db.warnings if report.db else ():
+        grid.add_row("", Text(warning, style="yellow"))
+    tool = f"{sbom.tool} {sbom.tool_version}".strip()
+    grid.add_row("Produced by", f"{tool}, {created}" if created else tool)
+    return grid
+
+
+def _severity(finding: Finding) -> Text:
+    return Text(finding.severity.value.upper(), style=SEVERITY_STYLE[finding.severity])
+
+
+def _vuln_table(findings: list[Finding], *, suppressed: bool = False) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("SEVERITY", no_wrap=True)
+    table.add_column("PACKAGE", overflow="fold")
+    table.add_column("INSTALLED", overflow="fold")
+    table.add_column("FIXED IN", overflow="fold")
+    table.add_column("ID", overflow="fold")
+    table.add_column("SUPPRESSED" if suppressed else "MARKS", overflow="fold")
+    for f in findings:
+        pkg = f.package
+        name = f"{pkg.name} ({pkg.type.value})" if pkg else f.subject
+        last = suppression_text(f) if suppressed else marks(f)
+        table.add_row(
+            _severity(f),
+            name,
+            installed(f),
+            Text(fixed_in(f) or "not fixed", style="" if f.fixable else "dim"),
+            f.rule_id,
+            Text(last, style="bold red" if f.kev and not suppressed else ""),
+        )
+    return table
+
+
+def _checks_table(findings: list[Finding]) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
+    table.add_column("STATUS", no_wrap=True)
+    table.add_column("CHECK", no_wrap=True)
+    table.add_column("SEVERITY", no_wrap=True)
+    table.add_column("FINDING", overflow="fold")
+    for f in findings:
+        text = f.title + (f": {f.message}" if f.message else "")
+        if f.suppressed is not None:
+            text += f" [suppressed: {suppression_text(f)}]"
+        table.add_row(
+            Text(f.status.value.upper(), style=STATUS_STYLE[f.status]),
+            f.rule_id,
+            _severity(f),
+            text,
+        )
+    return table
+
+
+def summary_line(report: Report) -> str:
+    """``Vulnerabilities: 4 (critical 1, high 2, ...); fixable 3; KEV 1; ...`` in one line."""
+    s = summarize(report)
+    levels = ", ".join(f"{sev} {n}" for sev, n in s.by_severity if n)
+    parts = [f"Vulnerabilities: {s.vulnerabilities}" + (f" ({levels})" if levels else "")]
+    parts.append(f"fixable {s.fixable}")
+    parts.append(f"KEV {s.kev}")
+    parts.append(f"suppressed {s.suppressed}")
+    if s.hardening_score is not None:
+        parts.append(f"hardening score {s.hardening_score}/100 ({s.hardening_failed} failing)")
+    parts.append(f"packages {s.packages}")
+    return "; ".join(parts)
+
+
+def render_scan_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
+    """The scan report as text; ANSI colour only if ``color``."""
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=width or DEFAULT_WIDTH,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+    loud = Text("!! " + NO_DATABASE_MESSAGE + " !!", style="bold red")
+    cov = report.coverage
+    console.print(Text("Scan report", style="bold underline"))
+    console.print(_header(report))
+    if not cov.has_package_database:
+        console.print()
+        console.print(loud)
+    console.print()
+    console.print(Text("Vulnerabilities", style="bold underline"))
+    active = vulnerabilities(report)
+    if report.db is None:
+        console.print(Text("Not matched: no vulnerability database was used.", style="bold"))
+    elif active:
+        console.print(_vuln_table(active))
+    else:
+        console.print(Text("No unsuppressed vulnerabilities found in the packages listed."))
+    muted = vulnerabilities(report, suppressed=True)
+    if muted:
+        console.print(Text(f"Suppressed ({len(muted)})", style="bold"))
+        console.print(_vuln_table(muted, suppressed=True))
+    console.print()
+    console.print(Text("Hardening checks", style="bold underline"))
+    checks = of_kind(report, FindingKind.HARDENING)
+    if checks:
+        console.print(_checks_table(checks))
+    else:
+        console.print("No hardening checks were run.")
+    others = other_findings(report)
+    if others:
+        console.print()
+        console.print(Text("Other findings", style="bold underline"))
+        console.print(_checks_table(others))
+    console.print()
+    console.print(Text(summary_line(report), style="bold"))
+    console.print()
+    console.print(Text("Coverage", style="bold underline"))
+    if not cov.has_package_database:
+        console.print(loud)
+    console.print(coverage_table(cov))
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
