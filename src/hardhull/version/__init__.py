@@ -9,36 +9,57 @@ Public API (others rely on it):
 - :func:`affected_by` ``(ecosystem, version, affected) -> RangeMatch | None``: whether an
   installed version falls in an OSV ``affected[]`` entry (explicit ``versions`` and every
   ``ECOSYSTEM``/``SEMVER`` range), and which range matched.
+- :func:`has_only_git_ranges` ``(affected) -> bool``: nothing in the entry is evaluable
+  from a version (only ``GIT`` ranges), so the matcher should note a coverage gap.
+- :func:`compile_affected` for callers that want to hold the compiled form themselves.
 
-Placeholder until the version engineer lands the real modules.
+One module per scheme: :mod:`.dpkg`, :mod:`.rpm`, :mod:`.apk`, :mod:`.pep440`,
+:mod:`.semver`, :mod:`.golang`, :mod:`.maven`, :mod:`.rubygems`, :mod:`.nuget`,
+:mod:`.composer`; :mod:`.ecosystems` maps OSV names to them; :mod:`.osv` evaluates ranges.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from typing import Any
 
-from hardhull.errors import HardhullError
-from hardhull.model import Affected
+from hardhull.version._common import VersionError
+from hardhull.version.ecosystems import ECOSYSTEMS, scheme_for
+from hardhull.version.osv import (
+    CompiledAffected,
+    RangeMatch,
+    affected_by,
+    compile_affected,
+    has_only_git_ranges,
+)
 
-
-class VersionError(HardhullError):
-    """A version string the ecosystem's grammar rejects, or an unknown ecosystem."""
-
-
-@dataclass(frozen=True, slots=True)
-class RangeMatch:
-    """Why a version is affected: a readable range (``>=1.0, <1.2.3`` or ``listed in
-    versions[]``) and the fixed versions that range names (may be empty)."""
-
-    description: str
-    fixed: tuple[str, ...] = ()
+__all__ = [
+    "ECOSYSTEMS",
+    "CompiledAffected",
+    "RangeMatch",
+    "VersionError",
+    "affected_by",
+    "compare",
+    "compile_affected",
+    "has_only_git_ranges",
+    "scheme_for",
+    "sort_key",
+]
 
 
 def compare(ecosystem: str, a: str, b: str) -> int:
-    """Order ``a`` and ``b`` as ``ecosystem`` does."""
-    raise NotImplementedError
+    """Order ``a`` and ``b`` as ``ecosystem`` does: negative, zero or positive.
+
+    Raises :class:`VersionError` for an unknown ecosystem or a version its scheme rejects.
+    """
+    parse = scheme_for(ecosystem).parse
+    ka = parse(a)
+    kb = parse(b)
+    if ka < kb:
+        return -1
+    return 0 if ka == kb else 1
 
 
-def affected_by(ecosystem: str, version: str, affected: Affected) -> RangeMatch | None:
-    """The range of ``affected`` that ``version`` falls in, or ``None``."""
-    raise NotImplementedError
+def sort_key(ecosystem: str) -> Callable[[str], Any]:
+    """A ``key=`` function for ``sorted`` in ``ecosystem``'s order."""
+    return scheme_for(ecosystem).parse
