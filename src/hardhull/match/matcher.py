@@ -32,9 +32,7 @@ from hardhull.model import (
     Severity,
     Status,
 )
-from hardhull.version import RangeMatch, VersionError
-
-EVALUABLE_RANGES = frozenset({"ECOSYSTEM", "SEMVER"})
+from hardhull.version import RangeMatch, VersionError, has_only_git_ranges
 
 RangeEvaluator = Callable[[str, str, Affected], "RangeMatch | None"]
 Comparator = Callable[[str, str, str], int]
@@ -149,9 +147,8 @@ class Matcher:
             matched: Affected | None = None
             fixed: list[str] = []
             for aff in adv.affected:
-                if not aff.versions and not any(r.type in EVALUABLE_RANGES for r in aff.ranges):
-                    if aff.ranges:
-                        result.unevaluable.append(adv.id)
+                if has_only_git_ranges(aff):
+                    result.unevaluable.append(adv.id)
                     continue
                 try:
                     got = self._evaluate_range(key.ecosystem, key.version, aff)

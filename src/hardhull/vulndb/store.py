@@ -97,6 +97,11 @@ class VulnStore:
             found.append(decode_advisory(head, tuple(entries)))
         return found
 
+    def ecosystems(self) -> frozenset[str]:
+        """Every ecosystem (with release suffix) that at least one record names."""
+        rows = self._query("SELECT DISTINCT ecosystem FROM affected")
+        return frozenset(str(row[0]) for row in rows)
+
     def kev(self, cve: str) -> bool:
         """True when CISA's Known Exploited Vulnerabilities catalogue lists ``cve``."""
         return bool(self._query("SELECT 1 FROM kev WHERE cve = ?", (cve.upper(),)))
