@@ -153,7 +153,13 @@ def tree_from_directory(
                 if matched:
                     _offer(entry, child.path, matched, workdir, captures, gaps)
     info = SourceInfo(scheme="dir", target=str(path), name=path.name or str(path))
-    return info, FileTree(entries, captures, layers=(), gaps=tuple(gaps))
+    # no layers: what keep_deleted selectors saw is the final captures (layer "")
+    history = {
+        s.name: tuple(("", p, v) for p, v in sorted(captures.get(s.name, {}).items()))
+        for s in selectors
+        if s.keep_deleted
+    }
+    return info, FileTree(entries, captures, layers=(), gaps=tuple(gaps), history=history)
 
 
 def _offer(

@@ -280,10 +280,15 @@ def build_tree(
     captures: dict[str, dict[str, object]] = defaultdict(dict)
     gaps: list[Gap] = []
     pending: list[tuple[Selector, str, str]] = []
+    # keep_deleted selectors: every layer's captures, deleted or replaced later or not
+    keep = {s.name for s in selectors if s.keep_deleted}
+    history: dict[str, list[tuple[str, str, object]]] = defaultdict(list)
     for res in results:
         layer = res.digest
         gaps.extend(res.gaps)
         for sel_name, values in res.captures.items():
+            if sel_name in keep:
+                history[sel_name].extend((layer, p, values[p]) for p in sorted(values))
             kept = captures[sel_name]
             for path, value in values.items():
                 final = entries.get(path)
@@ -301,7 +306,13 @@ def build_tree(
             _fix_hardlink_size(entries, path, layer)
     if pending:
         _read_pending(layers, entries, pending, captures, gaps, workdir, options)
-    return FileTree(entries, captures, layers=tuple(blob.info for blob in layers), gaps=tuple(gaps))
+    return FileTree(
+        entries,
+        captures,
+        layers=tuple(blob.info for blob in layers),
+        gaps=tuple(gaps),
+        history={name: tuple(items) for name, items in history.items()},
+    )
 
 
 def _fix_hardlink_size(entries: dict[str, FileEntry], path: str, layer: str) -> None:
