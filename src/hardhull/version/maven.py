@@ -14,6 +14,11 @@ Implemented from Maven's published "Version Order Specification" (POM reference)
 - a number is greater than a qualifier or a list; a list is greater than a qualifier;
   a missing item compares as "null" (``1 < 1.1``, ``1-snapshot < 1 < 1-sp``).
 
+Where the specification's text and Maven's own ``ComparableVersion`` disagree (Maven
+issues MNG-6420, MNG-7594: ``1.foo`` vs ``1-foo``, ``1-ga-1`` vs ``1-1``), this follows
+what Maven actually does: a ``-`` list is greater than a qualifier and lower than a
+number, so ``1.foo < 1-foo`` and ``1-ga-1 < 1-1``.
+
 Written for hardhull (no univers, no Maven code); the tests carry the specification's
 examples and the cases from Maven's documentation.
 """
