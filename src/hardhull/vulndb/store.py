@@ -21,8 +21,9 @@ from hardhull.vulndb import schema
 from hardhull.vulndb.codec import decode_advisory, decode_affected
 from hardhull.vulndb.errors import REBUILD_HINT, DatabaseError
 from hardhull.vulndb.names import normalize_name
+from hardhull.vulndb.paths import default_db_path
 
-__all__ = ["DEFAULT_MAX_AGE_DAYS", "DatabaseError", "VulnStore"]
+__all__ = ["DEFAULT_MAX_AGE_DAYS", "DatabaseError", "VulnStore", "default_db_path"]
 
 #: ``db status`` and scans warn when a source is older than this.
 DEFAULT_MAX_AGE_DAYS = 7.0

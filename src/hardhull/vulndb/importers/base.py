@@ -53,6 +53,7 @@ class ImportLog:
     progress_key: str = "import"
     records: int = 0
     errors: int = 0
+    damaged: int = 0
     samples: list[str] = field(default_factory=list)
     notes: Counter[str] = field(default_factory=Counter)
     max_samples: int = 20
@@ -62,6 +63,11 @@ class ImportLog:
         self.errors += 1
         if len(self.samples) < self.max_samples:
             self.samples.append(f"{where}: {message}")
+
+    def damage(self, where: str, message: str) -> None:
+        """Count a damaged container (bad zip CRC, cut gzip): the input itself is broken."""
+        self.damaged += 1
+        self.error(where, message)
 
     def note(self, message: str) -> None:
         """Count a harmless oddity (reported once, with its count)."""

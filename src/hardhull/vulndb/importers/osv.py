@@ -92,7 +92,7 @@ class OsvImporter:
         except RecordError as exc:
             log.error(str(path), str(exc))
         except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:
-            log.error(str(path), f"cannot read: {exc}")
+            log.damage(str(path), f"cannot read: {exc}")
 
     def read_document(
         self, data: bytes, where: str, log: ImportLog, yaml_text: bool = False
@@ -166,7 +166,7 @@ class OsvImporter:
                     log.error(where, str(exc))
                     continue
                 except (zipfile.BadZipFile, zlib.error, OSError, EOFError) as exc:
-                    log.error(where, f"damaged archive member: {exc}")
+                    log.damage(where, f"damaged archive member: {exc}")
                     continue
                 log.advance(member.compress_size)
                 name = _plain_name(member.filename)
