@@ -24,6 +24,7 @@ from hardhull.model import (
     Advisory,
     Affected,
     Distro,
+    EventKind,
     Finding,
     FindingKind,
     Gap,
@@ -161,13 +162,32 @@ class Matcher:
                     result.approximate.append(adv.id)
                 if match is None:
                     match, matched = got, aff
-                fixed.extend(v for v in got.fixed if v not in fixed)
+                fixes = got.fixed or self._range_fixes(key.ecosystem, key.version, aff)
+                fixed.extend(v for v in fixes if v not in fixed)
             if result.error is not None:
                 break
             if match is not None and matched is not None:
                 result.hits.append(Hit(adv, matched, match, tuple(fixed)))
         self._evaluations[ck] = result
         return result
+
+    def _range_fixes(self, ecosystem: str, installed: str, aff: Affected) -> tuple[str, ...]:
+        """Fixed versions above ``installed`` that the entry's ranges name (used when the
+        match came from ``versions[]``, which names no fix itself), lowest first."""
+        found: list[str] = []
+        for rng in aff.ranges:
+            if rng.type not in ("ECOSYSTEM", "SEMVER"):
+                continue
+            for event in rng.events:
+                if event.kind is not EventKind.FIXED or event.value in found:
+                    continue
+                try:
+                    if self._compare(ecosystem, event.value, installed) > 0:
+                        found.append(event.value)
+                except VersionError:
+                    continue
+        lowest = self._lowest_fix(ecosystem, installed, found)
+        return (lowest,) if lowest is not None else ()
 
     # -- enrichment --------------------------------------------------------------------
 
