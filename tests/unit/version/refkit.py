@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -18,7 +19,6 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
-
 from tests.support.imagekit import IN_CI, require
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "advisories"
@@ -149,7 +149,7 @@ def debian_fixed_versions() -> list[str]:
 def sample_pairs(sorted_versions: list[str], n: int, seed: int = 3) -> list[Pair]:
     """Neighbours in hardhull's order (where mistakes show) plus random pairs."""
     rnd = random.Random(seed)
-    neigh = list(zip(sorted_versions, sorted_versions[1:], strict=False))
+    neigh = list(itertools.pairwise(sorted_versions))
     pairs = rnd.sample(neigh, min(len(neigh), n // 2))
     while len(pairs) < n:
         a, b = rnd.choice(sorted_versions), rnd.choice(sorted_versions)

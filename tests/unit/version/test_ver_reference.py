@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 from packaging.version import Version
+from tests.unit.version import gen, refkit
 
 from hardhull.version import sort_key
 from hardhull.version._common import cmp_keys
 from hardhull.version.ecosystems import SCHEMES
-from tests.unit.version import gen, refkit
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "version"
 
