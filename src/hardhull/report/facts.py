@@ -78,6 +78,17 @@ def of_kind(report: Report, kind: FindingKind) -> list[Finding]:
     return ordered(f for f in report.findings if f.kind is kind)
 
 
+_STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.SKIP: 3, Status.PASS: 4}
+
+
+def hardening_checks(report: Report) -> list[Finding]:
+    """Hardening checks: failing first, then errors, warnings, skipped, passed."""
+    return sorted(
+        (f for f in report.findings if f.kind is FindingKind.HARDENING),
+        key=lambda f: (_STATUS_ORDER[f.status], *finding_key(f)),
+    )
+
+
 def other_findings(report: Report) -> list[Finding]:
     """Findings that are neither vulnerabilities nor hardening checks (posture, policy...)."""
     skip = (FindingKind.VULNERABILITY, FindingKind.HARDENING)

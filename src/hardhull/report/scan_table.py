@@ -16,13 +16,13 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from hardhull.model import Finding, FindingKind, Report, Severity, Status
+from hardhull.model import Finding, Report, Severity, Status
 from hardhull.report.facts import (
     db_line,
     fixed_in,
+    hardening_checks,
     installed,
     marks,
-    of_kind,
     other_findings,
     summarize,
     suppression_text,
@@ -170,7 +170,7 @@ def render_scan_table(report: Report, *, color: bool = False, width: int | None 
         console.print(_vuln_table(muted, suppressed=True))
     console.print()
     console.print(Text("Hardening checks", style="bold underline"))
-    checks = of_kind(report, FindingKind.HARDENING)
+    checks = hardening_checks(report)
     if checks:
         console.print(_checks_table(checks))
     else:

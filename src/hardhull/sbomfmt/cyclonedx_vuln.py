@@ -14,6 +14,7 @@ writer made it.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -65,13 +66,15 @@ def advisory_link(advisory_id: str) -> tuple[str, str]:
     return "OSV", f"https://osv.dev/vulnerability/{aid}"
 
 
+_URL = re.compile(r"https?://[A-Za-z0-9][A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]*")
+
+
 def web_links(references: Iterable[str]) -> list[str]:
-    """Only http(s) references without spaces, deduplicated, order kept."""
+    """Only well-formed http(s) URLs (RFC 3986 characters only), deduplicated, in order."""
     seen: dict[str, None] = {}
     for ref in references:
         ref = ref.strip()
-        low = ref.lower()
-        if low.startswith(("https://", "http://")) and " " not in ref:
+        if _URL.fullmatch(ref):
             seen.setdefault(ref, None)
     return list(seen)
 
