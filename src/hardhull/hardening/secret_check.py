@@ -64,6 +64,7 @@ class SecretsCheck:
             if not isinstance(value, tuple) or not value:
                 continue
             state = _state(tree, layer, path)
+            where = f"layer {short_layer(layer)}, {_STATE_WORDS[state]}" if layer else state
             by_rule: dict[str, list[SecretMatch]] = {}
             for match in value:
                 if isinstance(match, SecretMatch):
@@ -76,8 +77,7 @@ class SecretsCheck:
                         INFO,
                         Status.FAIL,
                         path,
-                        f"{rule.title} in {path} line {lines} (layer {short_layer(layer)}, "
-                        f"{_STATE_WORDS[state]}): {matches[0].preview}",
+                        f"{rule.title} in {path} line {lines} ({where}): {matches[0].preview}",
                         severity=rule.severity,
                         evidence=(
                             ("rule", rule_id),

@@ -4,9 +4,9 @@ Why not a general detector library: ``detect-secrets`` (Yelp) was measured on th
 project's fixtures and the benchmark image (see ``docs/hardening.md``); it scans files on
 disk line by line through ~25 plugins and global settings, which does not fit readers that
 run on layer streams in worker threads, and its entropy plugins flag every hash in a
-lockfile. Here each file that passes a cheap path filter is searched once by a combined
-regex of literal anchors; only the rare file that contains an anchor is searched by the
-individual rules. A match is kept as a :class:`SecretMatch` (rule id, line, a redacted
+lockfile. Here each file that passes a cheap path filter is first searched for each rule's
+literal anchors (``bytes in``, memchr-fast); only a rule whose anchor occurs runs its
+regular expression. A match is kept as a :class:`SecretMatch` (rule id, line, a redacted
 preview that shows at most the public type prefix); the secret itself is never stored.
 """
 
@@ -29,9 +29,10 @@ _MAX_MATCHES_PER_FILE = 20
 class SecretRule:
     """One kind of secret: ``pattern`` has a ``secret`` group (and maybe ``name``).
 
-    ``reveal`` is how many leading characters of the secret are a public type marker
-    (``AKIA``, ``ghp_``) that the preview may show; ``env_only`` rules only run on
-    ``.env`` files.
+    ``anchors``: literal bytes of which at least one must be in a file for the (slower)
+    pattern to run at all. ``reveal`` is how many leading characters of the secret are a
+    public type marker (``AKIA``, ``ghp_``) the preview may show; ``env_only`` rules only
+    run on ``.env`` files.
     """
 
     id: str
@@ -40,6 +41,7 @@ class SecretRule:
     pattern: re.Pattern[bytes]
     reveal: int = 0
     env_only: bool = False
+    anchors: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"(?P<secret>-----BEGIN (?:[A-Z0-9]+ ){0,3}PRIVATE KEY(?: BLOCK)?-----)"
             rb"(?:\\[rn]|\s|[A-Za-z-]+:[^\n]*\n)*" + _B64 + rb"{40}"
         ),
+        anchors=(b"PRIVATE KEY",),
     ),
     SecretRule(
         "aws-access-key-id",
@@ -73,6 +76,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.HIGH,
         _rx(rb"(?<![A-Z0-9])(?P<secret>(?:AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16})(?![A-Z0-9])"),
         reveal=4,
+        anchors=(b"AKIA", b"ASIA", b"ABIA", b"ACCA"),
     ),
     SecretRule(
         "aws-secret-access-key",
@@ -83,6 +87,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"(?P<secret>[A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])",
             re.IGNORECASE,
         ),
+        anchors=(b"ecret", b"ECRET"),
     ),
     SecretRule(
         "gcp-service-account",
@@ -94,6 +99,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"|\"private_key_id\"\s*:\s*\"(?P<secret2>[0-9a-f]{40})\"[^}]{0,4000}?"
             rb"\"type\"\s*:\s*\"service_account\""
         ),
+        anchors=(b"service_account",),
     ),
     SecretRule(
         "google-api-key",
@@ -101,6 +107,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.HIGH,
         _rx(rb"(?P<secret>AIza[0-9A-Za-z_\-]{35})(?![0-9A-Za-z_\-])"),
         reveal=4,
+        anchors=(b"AIza",),
     ),
     SecretRule(
         "github-token",
@@ -111,6 +118,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"|github_pat_[A-Za-z0-9_]{82})(?![A-Za-z0-9_])"
         ),
         reveal=4,
+        anchors=(b"ghp_", b"gho_", b"ghu_", b"ghs_", b"ghr_", b"github_pat_"),
     ),
     SecretRule(
         "gitlab-token",
@@ -118,6 +126,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.CRITICAL,
         _rx(rb"(?P<secret>gl(?:pat|dt|rt|ptt)-[A-Za-z0-9_\-]{20,})(?![A-Za-z0-9_\-])"),
         reveal=6,
+        anchors=(b"glpat-", b"gldt-", b"glrt-", b"glptt-"),
     ),
     SecretRule(
         "slack-token",
@@ -125,6 +134,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.HIGH,
         _rx(rb"(?P<secret>xox[abposr]-[0-9]+-[A-Za-z0-9-]{10,})"),
         reveal=5,
+        anchors=(b"xox",),
     ),
     SecretRule(
         "slack-webhook",
@@ -134,6 +144,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"(?P<secret>https://hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{20,})"
         ),
         reveal=30,
+        anchors=(b"hooks.slack.com",),
     ),
     SecretRule(
         "stripe-key",
@@ -141,6 +152,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.CRITICAL,
         _rx(rb"(?P<secret>[sr]k_live_[0-9A-Za-z]{24,})"),
         reveal=8,
+        anchors=(b"k_live_",),
     ),
     SecretRule(
         "npm-token",
@@ -150,6 +162,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"(?P<secret>npm_[A-Za-z0-9]{36})(?![A-Za-z0-9])|_authToken=(?P<secret2>[^\s$][^\s]{8,})"
         ),
         reveal=4,
+        anchors=(b"npm_", b"_authToken"),
     ),
     SecretRule(
         "pypi-token",
@@ -157,6 +170,7 @@ RULES: tuple[SecretRule, ...] = (
         Severity.HIGH,
         _rx(rb"(?P<secret>pypi-AgEIcHlwaS5vcmc[A-Za-z0-9_\-]{50,})"),
         reveal=5,
+        anchors=(b"pypi-AgEI",),
     ),
     SecretRule(
         "sendgrid-key",
@@ -164,12 +178,14 @@ RULES: tuple[SecretRule, ...] = (
         Severity.HIGH,
         _rx(rb"(?P<secret>SG\.[A-Za-z0-9_\-]{22}\.[A-Za-z0-9_\-]{43})"),
         reveal=3,
+        anchors=(b"SG.",),
     ),
     SecretRule(
         "docker-auth",
         "Registry credentials (docker config)",
         Severity.HIGH,
         _rx(rb"\"auth\"\s*:\s*\"(?P<secret>[A-Za-z0-9+/]{12,}={0,2})\""),
+        anchors=(b'"auth"',),
     ),
     SecretRule(
         "credentials-in-url",
@@ -179,6 +195,7 @@ RULES: tuple[SecretRule, ...] = (
             rb"(?P<name>[a-z][a-z0-9+.\-]{1,20}://)[^\s:/@\"'<>]{1,64}:"
             rb"(?P<secret>[^\s:/@\"'<>$%{}*]{3,128})@[A-Za-z0-9.\-]+"
         ),
+        anchors=(b"://",),
     ),
     SecretRule(
         "env-password",
@@ -191,16 +208,11 @@ RULES: tuple[SecretRule, ...] = (
             re.IGNORECASE | re.MULTILINE,
         ),
         env_only=True,
+        anchors=(b"=",),
     ),
 )
 _RULES_ANYWHERE = tuple(r for r in RULES if not r.env_only)
 
-# Literal anchors: a file without any of them cannot match any rule. One search per file.
-_PREFILTER = re.compile(
-    rb"PRIVATE KEY|AKIA|ASIA|ABIA|ACCA|(?i:secret_?(?:access_?)?key)|service_account"
-    rb"|AIza|gh[pousr]_|github_pat_|gl(?:pat|dt|rt|ptt)-|xox[abposr]-|hooks\.slack\.com"
-    rb"|k_live_|npm_|_authToken|pypi-AgEI|SG\.|\"auth\"|://[^\s/@:]+:[^\s/@]+@"
-)
 # Public example values documentation uses; never reported.
 _EXAMPLES = (b"EXAMPLE", b"example", b"xxxxxxxx", b"XXXXXXXX", b"0000000000000000")
 
@@ -283,11 +295,10 @@ def _preview(rule: SecretRule, match: re.Match[bytes], secret: bytes) -> str:
 
 def scan_bytes(path: str, data: bytes) -> tuple[SecretMatch, ...]:
     """Every rule match in ``data`` (the content of ``path``), redacted."""
-    env = is_env_file(path)
-    if _PREFILTER.search(data) is None and not (env and b"=" in data):
-        return ()
     found: list[SecretMatch] = []
-    for rule in RULES if env else _RULES_ANYWHERE:
+    for rule in RULES if is_env_file(path) else _RULES_ANYWHERE:
+        if not any(anchor in data for anchor in rule.anchors):
+            continue
         for match in rule.pattern.finditer(data):
             hit = _secret_of(match)
             if hit is None:
