@@ -38,11 +38,11 @@ GO_IDS = ("GO-2020-0001", "GO-2024-2730", "GO-2021-0067", "GO-2021-0069", "GO-20
 
 def pypi_records(packages: tuple[str, ...] = PYPI_PACKAGES) -> list[dict[str, Any]]:
     """Real PyPA records (YAML parsed) of ``packages``."""
-    out = []
-    for pkg in packages:
-        for path in sorted((PYPA / pkg).glob("*.yaml")):
-            out.append(yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader))
-    return out
+    return [
+        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        for pkg in packages
+        for path in sorted((PYPA / pkg).glob("*.yaml"))
+    ]
 
 
 def go_records(ids: tuple[str, ...] = GO_IDS) -> list[dict[str, Any]]:

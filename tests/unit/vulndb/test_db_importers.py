@@ -10,10 +10,10 @@ from pathlib import Path
 import orjson
 import pytest
 import yaml
+from tests.unit.vulndb.mirror import DEBIAN, GO, NODEJS, PYPA, debian_records, go_records
 
 from hardhull.vulndb.errors import FeedError
 from hardhull.vulndb.importers import ImportLog, Limits, read_path
-from tests.unit.vulndb.mirror import DEBIAN, GO, NODEJS, PYPA, debian_records, go_records
 
 
 def read_all(path: Path, log: ImportLog | None = None) -> tuple[list[str], ImportLog]:
