@@ -121,18 +121,18 @@ def _checks_table(findings: list[Finding]) -> Table:
     return table
 
 
-def summary_line(report: Report) -> str:
-    """``Vulnerabilities: 4 (critical 1, high 2, ...); fixable 3; KEV 1; ...`` in one line."""
+def summary_lines(report: Report) -> list[str]:
+    """The totals in two short lines: vulnerabilities, then hardening and packages."""
     s = summarize(report)
     levels = ", ".join(f"{sev} {n}" for sev, n in s.by_severity if n)
-    parts = [f"Vulnerabilities: {s.vulnerabilities}" + (f" ({levels})" if levels else "")]
-    parts.append(f"fixable {s.fixable}")
-    parts.append(f"KEV {s.kev}")
-    parts.append(f"suppressed {s.suppressed}")
+    first = f"Vulnerabilities: {s.vulnerabilities}" + (f" ({levels})" if levels else "")
+    first += f"; fixable {s.fixable}; KEV {s.kev}; suppressed {s.suppressed}"
+    second = f"Packages: {s.packages}"
     if s.hardening_score is not None:
-        parts.append(f"hardening score {s.hardening_score}/100 ({s.hardening_failed} failing)")
-    parts.append(f"packages {s.packages}")
-    return "; ".join(parts)
+        second = (
+            f"Hardening score {s.hardening_score}/100 ({s.hardening_failed} failing); " + second
+        )
+    return [first, second]
 
 
 def render_scan_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
@@ -181,7 +181,8 @@ def render_scan_table(report: Report, *, color: bool = False, width: int | None 
         console.print(Text("Other findings", style="bold underline"))
         console.print(_checks_table(others))
     console.print()
-    console.print(Text(summary_line(report), style="bold"))
+    for line in summary_lines(report):
+        console.print(Text(line, style="bold"))
     console.print()
     console.print(Text("Coverage", style="bold underline"))
     if not cov.has_package_database:
