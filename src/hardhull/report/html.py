@@ -132,6 +132,8 @@ def _vuln_row(f: Finding, layers: dict[str, tuple[int, str | None]]) -> str:
     if f.aliases:
         ident += f'<div class="muted">{_e(", ".join(f.aliases))}</div>'
     title = _e(f.title) if f.title else ""
+    if f.message:
+        title += f'<div class="muted">{_e(f.message)}</div>'
     refs = web_links(f.references)[:3]
     if refs:
         title += "<div>" + " ".join(_link(r, f"[{i + 1}]") for i, r in enumerate(refs)) + "</div>"
