@@ -32,7 +32,7 @@ from hardhull.sources.base import NullProgress, Progress
 from hardhull.vulndb.build import Builder
 from hardhull.vulndb.download import fetch, make_client
 from hardhull.vulndb.enrich import parse_epss, parse_kev
-from hardhull.vulndb.errors import DownloadError
+from hardhull.vulndb.errors import DownloadError, FeedError
 from hardhull.vulndb.importers import DEFAULT_LIMITS, ImportLog, Limits, RecordError
 from hardhull.vulndb.importers.osv import OsvImporter
 from hardhull.vulndb.store import parse_time
@@ -233,7 +233,10 @@ class _Updater:
         if body is None:
             count = self._touch("kev", self.feeds.kev, etag, modified)
             return SourceResult("kev", "unchanged", count)
-        catalog = parse_kev(body, self.feeds.kev)
+        try:
+            catalog = parse_kev(body, self.feeds.kev)
+        except FeedError as exc:
+            raise DownloadError(str(exc)) from None
         count = self.builder.replace_kev(catalog.rows)
         self.builder.set_meta("kev_catalog_version", catalog.version)
         self.builder.set_source(
@@ -246,7 +249,10 @@ class _Updater:
         if body is None:
             count = self._touch("epss", self.feeds.epss, etag, modified)
             return SourceResult("epss", "unchanged", count)
-        scores = parse_epss(body, self.feeds.epss)
+        try:
+            scores = parse_epss(body, self.feeds.epss)
+        except FeedError as exc:
+            raise DownloadError(str(exc)) from None
         count = self.builder.replace_epss(scores.rows)
         self.builder.set_meta("epss_model_version", scores.model_version)
         self.builder.set_meta("epss_score_date", scores.score_date)

@@ -38,8 +38,11 @@ GO_IDS = ("GO-2020-0001", "GO-2024-2730", "GO-2021-0067", "GO-2021-0069", "GO-20
 
 def pypi_records(packages: tuple[str, ...] = PYPI_PACKAGES) -> list[dict[str, Any]]:
     """Real PyPA records (YAML parsed) of ``packages``."""
+    as_json = orjson.OPT_NAIVE_UTC | orjson.OPT_UTC_Z  # unquoted YAML timestamps -> RFC 3339
     return [
-        yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader)
+        orjson.loads(
+            orjson.dumps(yaml.load(path.read_bytes(), Loader=yaml.CSafeLoader), option=as_json)
+        )
         for pkg in packages
         for path in sorted((PYPA / pkg).glob("*.yaml"))
     ]
