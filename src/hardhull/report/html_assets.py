@@ -44,8 +44,8 @@ table{border-collapse:collapse;width:100%;background:#fff;margin:6px 0}
 th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top}
 th{background:#e9ecef;font-weight:600}
 td.wrap{word-break:break-word}
-.sev{display:inline-block;padding:1px 6px;border-radius:4px;color:#fff;font-size:12px;white-space:nowrap;
-  font-weight:700;text-transform:uppercase}
+.sev{display:inline-block;padding:1px 6px;border-radius:4px;color:#fff;font-size:12px;
+  white-space:nowrap;font-weight:700;text-transform:uppercase}
 .tag{display:inline-block;padding:0 5px;border-radius:4px;font-size:11px;font-weight:700;
   margin-right:4px}
 .kev{background:#c92a2a;color:#fff}.epss{background:#e9ecef}.fix{background:#d3f9d8}
