@@ -144,7 +144,9 @@ def assess(
     ecosystems: frozenset[str] | None = None,
 ) -> Report:
     """Everything after the inventory: match, hardening, suppression, coverage -> Report."""
-    result = Matcher(store, ecosystems=ecosystems).match(sbom.packages, sbom.distro)
+    enriched = info is None or any(name in ("kev", "epss") for name, _ in info.sources)
+    matcher = Matcher(store, ecosystems=ecosystems, exploitation=enriched)
+    result = matcher.match(sbom.packages, sbom.distro)
     findings: list[Finding] = list(result.findings)
     gaps: list[Gap] = list(result.gaps)
     summary: HardeningSummary | None = None

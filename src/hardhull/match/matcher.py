@@ -105,7 +105,8 @@ class Matcher:
 
     ``ecosystems`` is the set of ecosystems the database holds any record for; a package
     whose ecosystem is not in it becomes a ``no-advisories`` gap instead of a silent clean.
-    ``None`` means unknown (no such gaps are produced).
+    ``None`` means unknown (no such gaps are produced). ``exploitation=False`` skips the
+    KEV/EPSS lookups (for a database that holds neither).
     """
 
     def __init__(
@@ -115,14 +116,17 @@ class Matcher:
         ecosystems: frozenset[str] | None = None,
         evaluator: RangeEvaluator | None = None,
         comparator: Comparator | None = None,
+        exploitation: bool = True,
     ) -> None:
         self._store = store
+        self._exploitation_known = exploitation
         self._ecosystems = ecosystems
         self._evaluate_range = evaluator or _default_evaluator()
         self._compare = comparator or _default_comparator()
         self._lookups: dict[tuple[str, str], list[Advisory]] = {}
         self._evaluations: dict[tuple[str, str, str], _Evaluation] = {}
         self._scores: dict[tuple[str, int], tuple[tuple[Score, ...], Severity]] = {}
+        self._link_cache: dict[tuple[str, str, str], dict[str, set[str]]] = {}
         self._kev: dict[str, bool] = {}
         self._epss: dict[str, float | None] = {}
 
@@ -203,6 +207,8 @@ class Matcher:
     def _exploitation(self, cves: Iterable[str]) -> tuple[bool, float | None]:
         kev = False
         epss: float | None = None
+        if not self._exploitation_known:
+            return kev, epss
         for cve in cves:
             if cve not in self._kev:
                 self._kev[cve] = self._store.kev(cve)
@@ -272,24 +278,28 @@ class Matcher:
             fix=f"upgrade {pkg.name} to {fix_to}" if fix_to else None,
         )
 
+    def _links(self, key: LookupKey, hits: Sequence[Hit]) -> dict[str, set[str]]:
+        """For each matched advisory, the other matched ids it names or that name it
+        (``aliases`` or ``related``); linear in the number of names, cached per key."""
+        ck = (key.ecosystem, key.name, key.version)
+        done = self._link_cache.get(ck)
+        if done is not None:
+            return done
+        links: dict[str, set[str]] = {h.advisory.id: set() for h in hits}
+        for hit in hits:
+            own = hit.advisory.id
+            for name in (*hit.advisory.aliases, *hit.advisory.related):
+                if name != own and name in links:
+                    links[own].add(name)
+                    links[name].add(own)
+        self._link_cache[ck] = links
+        return links
+
     def match_package(self, pkg: Package, key: LookupKey) -> list[Finding]:
         """Findings for one package already mapped to ``key`` (no gap handling)."""
         hits = self.evaluate(key).hits
-        by_id = {h.advisory.id: h for h in hits}
-        out = []
-        for hit in hits:
-            adv = hit.advisory
-            names = {*adv.aliases, *adv.related}
-            links = {
-                other
-                for other, oh in by_id.items()
-                if other != adv.id
-                and (
-                    other in names or adv.id in oh.advisory.aliases or adv.id in oh.advisory.related
-                )
-            }
-            out.append(self._finding(pkg, key, hit, links))
-        return out
+        links = self._links(key, hits)
+        return [self._finding(pkg, key, hit, links[hit.advisory.id]) for hit in hits]
 
     def match(self, packages: Iterable[Package], distro: Distro | None) -> MatchResult:
         """Match every package; returns sorted findings and the matching coverage gaps."""
