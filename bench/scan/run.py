@@ -192,6 +192,10 @@ def main(argv: list[str] | None = None) -> int:
         "scan_s": [round(x, 3) for x in runs["scan"]],
         "ratio_median": round(statistics.median(ratios), 3),
         "ratios": [round(r, 3) for r in ratios],
+        "ratio_of_medians": round(
+            statistics.median(runs["scan"]) / statistics.median(runs["sbom"]), 3
+        ),
+        "ratio_of_best": round(min(runs["scan"]) / min(runs["sbom"]), 3),
         "sbom_peak_rss_mb": round(max(rss["sbom"]) / MB, 1),
         "scan_peak_rss_mb": round(max(rss["scan"]) / MB, 1),
         "scan_findings": len(report["findings"]),
