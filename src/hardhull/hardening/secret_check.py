@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from hardhull.hardening.common import CheckInfo, capped, make_finding, no_files_finding, short_layer
+from hardhull.hardening.secret_paths import MAX_SECRET_FILE
 from hardhull.hardening.secrets import (
-    MAX_SECRET_FILE,
+    LAYER_BUDGET_BYTES,
     RULES,
     SECRETS_SELECTOR,
     SECRETS_SELECTORS,
+    NotScanned,
     SecretMatch,
 )
 from hardhull.model import Finding, Sbom, Severity, Status
@@ -42,6 +44,20 @@ _STATE_WORDS = {
 }
 
 
+def _not_read(layer: str, files: int, size: int) -> Finding:
+    """The ``warn`` that keeps a partly read layer from looking clean."""
+    return make_finding(
+        INFO,
+        Status.WARN,
+        layer or "(directory)",
+        f"{files} files ({size // 1024} KiB) in layer {short_layer(layer)} were not searched "
+        f"for secrets: over the per-layer budget of {LAYER_BUDGET_BYTES // (1024 * 1024)} MiB",
+        severity=Severity.LOW,
+        evidence=(("layer", layer or "-"), ("files_not_read", str(files)), ("bytes", str(size))),
+        layer=layer or None,
+    )
+
+
 class SecretsCheck:
     """Reads text-like files in application, configuration, home and tmp trees (and files
     named like credentials anywhere) in every layer, and reports each rule that matched a
@@ -59,7 +75,13 @@ class SecretsCheck:
             return [no_files_finding(INFO, sbom)]
         findings: list[Finding] = []
         examined = 0
+        skipped: dict[str, list[int]] = {}  # layer -> [files, bytes] not read
         for layer, path, value in tree.history(SECRETS_SELECTOR):
+            if isinstance(value, NotScanned):
+                counts = skipped.setdefault(layer, [0, 0])
+                counts[0] += 1
+                counts[1] += value.size
+                continue
             examined += 1
             if not isinstance(value, tuple) or not value:
                 continue
@@ -90,10 +112,11 @@ class SecretsCheck:
                         path=path,
                     )
                 )
+        gaps = [_not_read(layer, *counts) for layer, counts in sorted(skipped.items())]
         if findings:
-            return capped(INFO, findings)
+            return capped(INFO, findings) + gaps
         layers = max(1, len(tree.layers))
-        return [
+        return gaps or [
             make_finding(
                 INFO,
                 Status.PASS,

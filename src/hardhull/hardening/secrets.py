@@ -1,26 +1,45 @@
 """Secret detection for image layers: a small rule set behind one fast prefilter.
 
-Why not a general detector library: ``detect-secrets`` (Yelp) was measured on this
-project's fixtures and the benchmark image (see ``docs/hardening.md``); it scans files on
-disk line by line through ~25 plugins and global settings, which does not fit readers that
-run on layer streams in worker threads, and its entropy plugins flag every hash in a
-lockfile. Here each file that passes a cheap path filter is first searched for each rule's
-literal anchors (``bytes in``, memchr-fast); only a rule whose anchor occurs runs its
-regular expression. A match is kept as a :class:`SecretMatch` (rule id, line, a redacted
-preview that shows at most the public type prefix); the secret itself is never stored.
+Why not a detector library: ``detect-secrets`` 1.5 (Yelp) was measured on the fixture
+tree ``tests/fixtures/hardening/secrets`` and on ~1 MB of real ``/etc`` files. It ran at
+about 0.2 MB/s (5.5 s for 1 MB; this module: ~40 MB/s on the same files, 300 MB/s on
+plain text), it works on file paths with process-global settings (our readers get layer
+streams in worker threads), and on the fixtures it flagged the documentation example key
+``AKIA...EXAMPLE``, a placeholder ``user:password@`` URL, a bare PEM header in code and
+an entropy hit on a non-secret, while missing the service-account JSON as such and the
+registry ``auth`` in a docker config. So: a few precise rules, each with literal anchors;
+one combined search for every anchor gates a file, then only the rules whose own anchors
+occur run their regular expressions. A match is kept as a :class:`SecretMatch` (rule id,
+line, a redacted preview that shows at most the public type prefix such as ``ghp_``);
+the secret itself is never stored, logged or reported.
+
+What is read (:func:`wants`): regular files up to 1 MiB under application,
+configuration, home and tmp trees (:data:`SCAN_PREFIXES`), plus files named like
+credentials anywhere (:data:`SECRET_NAMES`), except third-party package trees, docs and
+caches (:data:`SKIP_PARTS`) and binary formats (:data:`BINARY_SUFFIXES`); files whose
+first 8 KiB hold a NUL byte are taken as binary. Per layer at most
+:data:`LAYER_BUDGET_BYTES`/:data:`LAYER_BUDGET_FILES` of non-credential files are
+searched; the rest are recorded as :class:`NotScanned` and reported as a ``warn``.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from hardhull.hardening.secret_paths import (
+    MAX_SECRET_FILE,
+    SCAN_PREFIXES,
+    SECRET_NAMES,
+    is_env_file,
+    wants,
+)
 from hardhull.model import FileEntry, Severity
 from hardhull.sources.base import ReadContext, Selector
 
 SECRETS_SELECTOR = "hardening-secrets"
-MAX_SECRET_FILE = 1024 * 1024
 _BINARY_PROBE = 8192
 _MAX_MATCHES_PER_FILE = 20
 
@@ -221,50 +240,6 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(text.split())
 
 
-# ----- which files to read ------------------------------------------------------------
-# Application and configuration trees, home directories, build leftovers in /tmp.
-SCAN_PREFIXES = _words(
-    "/etc/ /root/ /home/ /app/ /apps/ /srv/ /opt/ /code/ /src/ /work/ /workspace/ "
-    "/build/ /config/ /secrets/ /run/secrets/ /usr/src/ /usr/app/ /usr/local/etc/ "
-    "/usr/local/src/ /usr/local/app/ /var/www/ /var/secrets/ /tmp/ /var/tmp/"
-)
-# Names that hold credentials wherever they are.
-SECRET_NAMES = _words(
-    ".env .pem .key .p8 .ppk .tfvars /id_rsa /id_dsa /id_ecdsa /id_ed25519 "
-    "/credentials /credentials.json /service-account.json /.npmrc /.pypirc /.netrc "
-    "/.pgpass /.s3cfg /.git-credentials /.dockercfg /.docker/config.json /.htpasswd"
-)
-# Third-party trees whose test keys and docs would drown real findings, and caches.
-SKIP_PARTS = _words(
-    "/node_modules/ /site-packages/ /dist-packages/ /__pycache__/ /.git/objects/ "
-    "/.cache/ /_cacache/ /usr/share/ /etc/ssl/certs/ /etc/ca-certificates/ "
-    "/etc/alternatives/ /lib/python"
-)
-BINARY_SUFFIXES = _words(
-    ".so .pyc .pyo .png .jpg .jpeg .gif .ico .svg .gz .tgz .bz2 .xz .zst .zip .jar "
-    ".war .whl .mo .woff .woff2 .ttf .otf .exe .dll .class .wasm .node .a .o .deb "
-    ".rpm .db .sqlite .map"
-)
-
-
-def wants(entry: FileEntry) -> bool:
-    """The path/size prefilter of the secrets selector (runs for hinted paths only)."""
-    path = entry.path
-    if entry.size > MAX_SECRET_FILE or entry.size == 0:
-        return False
-    if any(part in path for part in SKIP_PARTS):
-        return False
-    if path.endswith(SECRET_NAMES):
-        return True
-    return path.startswith(SCAN_PREFIXES) and not path.endswith(BINARY_SUFFIXES)
-
-
-def is_env_file(path: str) -> bool:
-    """``.env``, ``.env.production``, ``app.env``, ``prod.env.local``..."""
-    name = path.rpartition("/")[2]
-    return name.startswith(".env") or name.endswith(".env") or ".env." in name
-
-
 _PLACEHOLDERS = frozenset(
     w.encode()
     for w in _words(
@@ -293,10 +268,20 @@ def _preview(rule: SecretRule, match: re.Match[bytes], secret: bytes) -> str:
     return f"{secret[: rule.reveal].decode('ascii', 'replace')}{stars} ({len(secret)} chars)"
 
 
+_GATE = re.compile(b"|".join(re.escape(a) for r in _RULES_ANYWHERE for a in r.anchors))
+
+
 def scan_bytes(path: str, data: bytes) -> tuple[SecretMatch, ...]:
-    """Every rule match in ``data`` (the content of ``path``), redacted."""
+    """Every rule match in ``data`` (the content of ``path``), redacted.
+
+    One combined search for all literal anchors first (~300 MB/s on plain text); only a
+    file that contains one runs the rules whose own anchors it contains.
+    """
+    env = is_env_file(path)
+    if not env and _GATE.search(data) is None:
+        return ()
     found: list[SecretMatch] = []
-    for rule in RULES if is_env_file(path) else _RULES_ANYWHERE:
+    for rule in RULES if env else _RULES_ANYWHERE:
         if not any(anchor in data for anchor in rule.anchors):
             continue
         for match in rule.pattern.finditer(data):
@@ -313,8 +298,54 @@ def scan_bytes(path: str, data: bytes) -> tuple[SecretMatch, ...]:
     return tuple(found)
 
 
-def read_secrets(entry: FileEntry, stream: BinaryIO, ctx: ReadContext) -> tuple[SecretMatch, ...]:
-    """Selector reader: the matches in one file (``()`` when clean or binary)."""
+# ----- cost bound ---------------------------------------------------------------------
+# Per layer, files not named like credentials are scanned up to these limits; the rest
+# are recorded as NotScanned and reported, never silently passed. A layer is read by one
+# thread in tar order, so which files fit is deterministic.
+LAYER_BUDGET_BYTES = 8 * 1024 * 1024
+LAYER_BUDGET_FILES = 4000
+
+
+@dataclass(frozen=True, slots=True)
+class NotScanned:
+    """A file the secrets reader skipped because its layer's budget was spent."""
+
+    size: int
+
+
+class _Budget:
+    """Bytes and files left per (scan workdir, layer); the workdir is unique per scan."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._used: dict[tuple[str, str | None], list[int]] = {}
+
+    def take(self, key: tuple[str, str | None], size: int) -> bool:
+        with self._lock:
+            used = self._used.get(key)
+            if used is None:
+                if len(self._used) > 4096:  # a long-lived process: forget old scans
+                    self._used.clear()
+                used = self._used[key] = [0, 0]
+            if used[0] + size > LAYER_BUDGET_BYTES or used[1] >= LAYER_BUDGET_FILES:
+                return False
+            used[0] += size
+            used[1] += 1
+            return True
+
+
+_BUDGET = _Budget()
+
+
+def read_secrets(
+    entry: FileEntry, stream: BinaryIO, ctx: ReadContext
+) -> tuple[SecretMatch, ...] | NotScanned:
+    """Selector reader: the matches in one file (``()`` when clean or binary), or
+    :class:`NotScanned` when the layer's budget is spent (credential names never are)."""
+    if not entry.path.endswith(SECRET_NAMES) and not _BUDGET.take(
+        (str(ctx.workdir), entry.layer), entry.size
+    ):
+        return NotScanned(entry.size)
     data = stream.read(MAX_SECRET_FILE)
     if b"\0" in data[:_BINARY_PROBE]:
         return ()

@@ -9,13 +9,8 @@ from tests.unit.hardening.hardkit import L1, L2, file, sbom, tree
 
 from hardhull.hardening import check_selectors, run_hardening
 from hardhull.hardening.secret_check import SecretsCheck
-from hardhull.hardening.secrets import (
-    SECRETS_SELECTOR,
-    SecretMatch,
-    is_env_file,
-    scan_bytes,
-    wants,
-)
+from hardhull.hardening.secret_paths import is_env_file, wants
+from hardhull.hardening.secrets import SECRETS_SELECTOR, SecretMatch, scan_bytes
 from hardhull.model import FileEntry, FileKind, Status
 from hardhull.scan import inventory
 
@@ -175,3 +170,35 @@ def test_clean_history_passes_and_says_how_much_was_read() -> None:
     (finding,) = SecretsCheck().evaluate(sbom(), t)
     assert finding.status is Status.PASS
     assert ("files_read", "1") in finding.evidence
+
+
+def test_layer_budget_records_unread_files_and_never_passes_them(tmp_path: Path) -> None:
+    import io
+
+    from hardhull.hardening.secrets import (
+        LAYER_BUDGET_BYTES,
+        NotScanned,
+        read_secrets,
+    )
+    from hardhull.sources.base import ReadContext
+
+    ctx = ReadContext(tmp_path, 1 << 20)
+    size = 512 * 1024
+    results = []
+    for i in range(LAYER_BUDGET_BYTES // size + 3):
+        entry = FileEntry(f"/opt/data/f{i}.txt", FileKind.FILE, 0o644, size, L1)
+        results.append(read_secrets(entry, io.BytesIO(b"a" * size), ctx))
+    assert results[0] == ()
+    assert [r for r in results if isinstance(r, NotScanned)] == [NotScanned(size)] * 3
+    # credential names are read whatever the budget; another layer has its own budget
+    key = FileEntry("/opt/data/id_rsa", FileKind.FILE, 0o600, 10, L1)
+    assert read_secrets(key, io.BytesIO(b"harmless\n"), ctx) == ()
+    other = FileEntry("/opt/data/g.txt", FileKind.FILE, 0o644, size, L2)
+    assert read_secrets(other, io.BytesIO(b"a" * size), ctx) == ()
+
+    history = {
+        SECRETS_SELECTOR: tuple((L1, f"/opt/data/f{i}.txt", r) for i, r in enumerate(results))
+    }
+    (finding,) = SecretsCheck().evaluate(sbom(), tree([file("/opt/data/f0.txt")], history=history))
+    assert finding.status is Status.WARN
+    assert ("files_not_read", "3") in finding.evidence
