@@ -3,8 +3,8 @@
 A careless image (root, busybox shell, a setuid binary, a world-writable directory,
 planted fake secrets, one of them deleted in a later layer) and a hardened one (a user
 appended to /etc/passwd with busybox sed, as Debian's busybox has no adduser; busybox
-removed again; healthcheck, labels, a digest-pinned base label) go through ``inventory`` with the checks' selectors in the same
-single pass, then ``run_hardening``.
+removed again; healthcheck, labels, a digest-pinned base label) go through ``inventory``
+with the checks' selectors in the same single pass, then ``run_hardening``.
 """
 
 from __future__ import annotations
