@@ -5,17 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hardhull.errors import HardhullError
 from hardhull.model import FileEntry, Finding, FindingKind, Location, Sbom, Severity, Status
 from hardhull.sources.filetree import FileTree
 
 # One check reports at most this many violations one by one; the rest are counted in a
 # last finding, so a `chmod -R 777 /` does not bury the report under 40,000 lines.
 MAX_FINDINGS_PER_CHECK = 50
-
-
-class HardeningError(HardhullError):
-    """A hardening check could not evaluate what it was given."""
 
 
 @dataclass(frozen=True, slots=True)
