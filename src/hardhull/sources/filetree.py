@@ -33,6 +33,7 @@ class FileTree:
         history: Mapping[str, tuple[tuple[str, str, object], ...]] | None = None,
     ) -> None:
         self._entries = dict(entries)
+        self._sorted: list[FileEntry] | None = None
         self._captures = {k: dict(v) for k, v in captures.items()}
         self._history = dict(history or {})
         self.layers = layers
@@ -45,9 +46,10 @@ class FileTree:
         return isinstance(path, str) and normalize(path) in self._entries
 
     def entries(self) -> Iterator[FileEntry]:
-        """All entries, sorted by path."""
-        for path in sorted(self._entries):
-            yield self._entries[path]
+        """All entries, sorted by path (sorted once, then reused: the tree is read-only)."""
+        if self._sorted is None:
+            self._sorted = [self._entries[path] for path in sorted(self._entries)]
+        return iter(self._sorted)
 
     def get(self, path: str) -> FileEntry | None:
         """The entry stored at exactly ``path`` (symlinks not followed)."""
