@@ -33,6 +33,8 @@ test: setup lint typecheck
 
 bench: setup
 	$(BIN)/python bench/sbom_vs_syft/run.py
+	$(BIN)/python bench/db_build/run.py
+	$(BIN)/python bench/scan/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
