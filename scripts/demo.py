@@ -32,9 +32,10 @@ from tests.support.debian import (  # noqa: E402
     need,
     stderr_log,
 )
+from tests.support.shared import ADVISORIES  # noqa: E402
 
 OUT = ROOT / "demo-out"
-ADVISORIES = ROOT.parent / "shared" / "data" / "advisories"
+
 
 APP = b'''"""hardhull demo app: says hello and which Python runs it."""
 

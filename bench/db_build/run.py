@@ -7,7 +7,6 @@ Prints records, seconds, records/s and the database size; ``--json`` for one JSO
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 import tempfile
 import time
@@ -16,7 +15,12 @@ from pathlib import Path
 import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("HARDHULL_SHARED", ROOT.parent / "shared")) / "data" / "advisories"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from tests.support.shared import ADVISORIES  # noqa: E402
+
+SHARED = ADVISORIES
 INPUTS = ("pypa-advisory-database", "golang-vulndb", "debian-osv-bookworm", "nodejs-security-wg")
 
 

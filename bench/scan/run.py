@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sqlite3
 import statistics
 import sys
@@ -32,6 +31,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from tests.support.debian import stderr_log  # noqa: E402
+from tests.support.shared import ADVISORIES  # noqa: E402
 
 from bench.sbom_vs_syft.images import realistic_image  # noqa: E402
 from bench.sbom_vs_syft.measure import drop_page_cache, run_measured  # noqa: E402
@@ -40,7 +40,7 @@ from hardhull.model import Location, Package, PackageType  # noqa: E402
 from hardhull.vulndb.ingest import import_paths  # noqa: E402
 from hardhull.vulndb.store import VulnStore  # noqa: E402
 
-SHARED = Path(os.environ.get("HARDHULL_SHARED", ROOT.parent / "shared")) / "data" / "advisories"
+SHARED = ADVISORIES
 OUT = ROOT / "bench" / "out" / "scan.json"
 MB = 1024 * 1024
 

@@ -20,7 +20,6 @@ import gzip
 import hashlib
 import io
 import json
-import os
 import subprocess
 import sys
 import tarfile
@@ -32,13 +31,14 @@ import yaml
 from packaging.version import InvalidVersion, Version
 from tests.support.debian import cache_root, debian_image
 from tests.support.imagekit import IN_CI, require
+from tests.support.shared import ADVISORIES
 
 from hardhull.vulndb.ingest import import_paths
 
 pytestmark = pytest.mark.integration
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = Path(os.environ.get("HARDHULL_SHARED", ROOT.parent / "shared")) / "data" / "advisories"
+SHARED = ADVISORIES
 PYPI_PINS = ("jinja2==2.10", "urllib3==1.24.1", "requests==2.19.1")
 NPM_PINS = {"lodash": "4.17.4", "moment": "2.11.1", "ms": "0.7.0", "semver": "4.3.1"}
 NPM_EXPECTED = {

@@ -17,13 +17,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from tests.support.shared import ADVISORIES
 
 from hardhull.model import Location, Package, PackageType
 from hardhull.vulndb.ingest import import_paths
 from hardhull.vulndb.store import VulnStore
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("HARDHULL_SHARED", ROOT.parent / "shared")) / "data" / "advisories"
+SHARED = ADVISORIES
 
 DEBIAN_IDS = {"DSA.jsonl.gz": {"DSA-5532-1"}, "CVE-2023.jsonl.gz": {"CVE-2023-5363"}}
 PYPI_FILES = (

@@ -20,8 +20,9 @@ from pathlib import Path
 
 import pytest
 from tests.support.imagekit import IN_CI, require
+from tests.support.shared import ADVISORIES
 
-DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "advisories"
+DATA = ADVISORIES
 Pair = tuple[str, str]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import gzip
 import http.server
-import os
 import shutil
 import threading
 import zipfile
@@ -21,9 +20,10 @@ from typing import Any
 
 import orjson
 import yaml
+from tests.support.shared import ADVISORIES
 
 ROOT = Path(__file__).resolve().parents[3]
-SHARED = Path(os.environ.get("HARDHULL_SHARED", ROOT.parent / "shared")) / "data" / "advisories"
+SHARED = ADVISORIES
 FIXTURES = ROOT / "tests" / "fixtures" / "vulndb"
 PYPA = SHARED / "pypa-advisory-database" / "vulns"
 GO = SHARED / "golang-vulndb" / "data" / "osv"
