@@ -15,6 +15,7 @@ from hardhull.model.files import FileEntry, FileKind
 from hardhull.model.finding import Finding, FindingKind, Score, Severity, Status, Suppression
 from hardhull.model.package import Distro, Location, Package, PackageType
 from hardhull.model.report import DbInfo, HardeningSummary, Report
+from hardhull.model.resource import Resource, ResourceRef
 from hardhull.model.sbom import ImageConfig, LayerInfo, Relationship, Sbom, SourceInfo
 
 __all__ = [
@@ -39,6 +40,8 @@ __all__ = [
     "RangeEvent",
     "Relationship",
     "Report",
+    "Resource",
+    "ResourceRef",
     "Sbom",
     "Score",
     "Severity",

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from hardhull.model.package import Location, Package
+from hardhull.model.resource import ResourceRef
 
 
 class Severity(StrEnum):
@@ -117,6 +118,7 @@ class Finding:
     evidence: tuple[tuple[str, str], ...] = ()
     fix: str | None = None
     suppressed: Suppression | None = None
+    resource: ResourceRef | None = None
 
     @property
     def fixable(self) -> bool:

@@ -1,0 +1,1 @@
+"""Configuration posture: Kubernetes manifests and live clusters, Dockerfiles."""

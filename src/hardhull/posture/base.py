@@ -1,0 +1,60 @@
+"""Controls and checks of the posture stage. Explicit registry in ``posture/registry.py``.
+
+A **control** is the documented rule (id, severity, rationale, remediation, framework
+mappings). A **check** evaluates one control (or a family, such as the PSS checks) and
+returns findings of kind ``posture`` with ``rule_id`` = the control id and ``resource``
+set. Per-object checks see one resource at a time; cluster checks see them all (default-
+deny NetworkPolicies per namespace, RBAC bindings -> service accounts -> workloads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from hardhull.model import Finding, Resource, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Control:
+    """A documented rule. ``frameworks`` pairs a framework name (``CIS Kubernetes
+    Benchmark``, ``NSA-CISA``, ``NIST SP 800-190``, ``MITRE ATT&CK Containers``,
+    ``Pod Security Standards``) with the id of its matching control/technique."""
+
+    id: str
+    title: str
+    severity: Severity
+    rationale: str
+    remediation: str
+    frameworks: tuple[tuple[str, str], ...] = ()
+    family: str = "kubernetes"
+
+
+@dataclass(frozen=True)
+class PostureContext:
+    """What every check may consult: the whole input, the PSS level and version, options."""
+
+    resources: Sequence[Resource] = ()
+    pss_level: str = "restricted"
+    pss_version: str = "latest"
+    allowed_registries: tuple[str, ...] = ()
+    options: dict[str, str] = field(default_factory=dict)
+
+
+class ResourceCheck(Protocol):
+    """Evaluates one resource; returns no findings for kinds it does not apply to."""
+
+    @property
+    def controls(self) -> tuple[Control, ...]: ...
+
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]: ...
+
+
+class ClusterCheck(Protocol):
+    """Evaluates relations between resources (namespaces, RBAC, network policies)."""
+
+    @property
+    def controls(self) -> tuple[Control, ...]: ...
+
+    def evaluate_all(self, ctx: PostureContext) -> Iterable[Finding]: ...
