@@ -177,10 +177,7 @@ def _script(instr: Instruction) -> str:
         if len(args) >= 3 and args[0].rsplit("/", 1)[-1] in ("sh", "bash") and args[1] == "-c":
             return args[2]
         return " ".join(args)
-    parts = [instr.value]
-    for doc in instr.heredocs:
-        parts.append(doc.body)
-    return "\n".join(parts)
+    return "\n".join([instr.value, *(doc.body for doc in instr.heredocs)])
 
 
 def _run_checks(df: Dockerfile) -> Iterator[Finding]:
@@ -231,11 +228,12 @@ def _install_checks(
                     df, C.PACKAGE_CACHE, instr.line, "apt lists are not removed in the same "
                     "RUN (rm -rf /var/lib/apt/lists/*)",
                 )  # fmt: skip
-        elif inst.manager == "apk":
-            if "--no-cache" not in inst.options and "/var/cache/apk" not in mounts:
-                yield _finding(
-                    df, C.PACKAGE_CACHE, instr.line, "apk add without --no-cache"
-                )
+        elif (
+            inst.manager == "apk"
+            and "--no-cache" not in inst.options
+            and "/var/cache/apk" not in mounts
+        ):
+            yield _finding(df, C.PACKAGE_CACHE, instr.line, "apk add without --no-cache")
 
 
 def _secret_reason(name: str, value: str) -> str | None:

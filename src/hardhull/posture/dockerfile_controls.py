@@ -51,8 +51,7 @@ PIPE_TO_SHELL = Control(
     severity=Severity.HIGH,
     rationale="`curl ... | sh` runs whatever the server returns, unverified, as the build "
     "user (usually root).",
-    remediation="Download the script or artifact, verify its checksum or signature, then run "
-    "it.",
+    remediation="Download the script or artifact, verify its checksum or signature, then run it.",
     frameworks=((CIS, "4.11"), (NIST, "4.1.3")),
     family="dockerfile",
 )
@@ -81,8 +80,7 @@ PACKAGE_CACHE = Control(
     id="HH-DF-007",
     title="Package manager cache left in the image",
     severity=Severity.LOW,
-    rationale="apt lists and apk caches left in a layer add size and stale metadata to the "
-    "image.",
+    rationale="apt lists and apk caches left in a layer add size and stale metadata to the image.",
     remediation="End the same RUN with `rm -rf /var/lib/apt/lists/*`, use `apk add "
     "--no-cache`, or a cache mount (`RUN --mount=type=cache,...`).",
     frameworks=((CIS, "4.3"), (NIST, "4.1.2")),

@@ -53,7 +53,7 @@ def pipelines(script: str) -> list[Pipeline]:
     for line in script.replace("\\\n", " ").splitlines():
         stages: list[tuple[str, ...]] = []
         current: list[str] = []
-        for word in _words(line) + [";"]:
+        for word in [*_words(line), ";"]:
             if word in _SEPARATORS or word == "|":
                 stage = _strip(current)
                 if stage:
