@@ -1,0 +1,254 @@
+"""The PSS check registry (an explicit tuple) and the evaluator.
+
+Level semantics follow pod-security-admission: ``restricted`` runs every baseline check
+plus the restricted ones, except the baseline checks that a restricted variant in force
+at the evaluated version overrides (e.g. ``restrictedVolumes`` replaces
+``hostPathVolumes``). Overridden checks are not reported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from hardhull.posture.pss import baseline as b
+from hardhull.posture.pss import restricted as r
+from hardhull.posture.pss.helpers import mapping
+from hardhull.posture.pss.model import (
+    BASELINE,
+    LEVELS,
+    PRIVILEGED,
+    RESTRICTED,
+    PssCheck,
+    PssResult,
+    Variant,
+)
+from hardhull.posture.pss.version import PssVersion, PssVersionError, parse_version, v1
+
+CHECKS: tuple[PssCheck, ...] = (
+    PssCheck(
+        "privileged",
+        BASELINE,
+        "Privileged containers are disallowed.",
+        (Variant(v1(0), b.privileged_1_0),),
+    ),
+    PssCheck(
+        "hostNamespaces",
+        BASELINE,
+        "Sharing the host network, PID or IPC namespace is disallowed.",
+        (Variant(v1(0), b.host_namespaces_1_0),),
+    ),
+    PssCheck(
+        "hostPorts",
+        BASELINE,
+        "Host ports are disallowed.",
+        (Variant(v1(0), b.host_ports_1_0),),
+    ),
+    PssCheck(
+        "hostPathVolumes",
+        BASELINE,
+        "HostPath volumes are disallowed.",
+        (Variant(v1(0), b.host_path_volumes_1_0),),
+    ),
+    PssCheck(
+        "hostProbesAndHostLifecycle",
+        BASELINE,
+        "Probes and lifecycle handlers must not set a host (v1.34+).",
+        (Variant(v1(34), b.host_probes_1_34),),
+    ),
+    PssCheck(
+        "capabilities_baseline",
+        BASELINE,
+        "Adding capabilities beyond the default set is disallowed.",
+        (Variant(v1(0), b.capabilities_baseline_1_0),),
+    ),
+    PssCheck(
+        "seccompProfile_baseline",
+        BASELINE,
+        "Seccomp must not be set to Unconfined.",
+        (
+            Variant(v1(0), b.seccomp_baseline_1_0, summary="seccomp annotations"),
+            Variant(v1(19), b.seccomp_baseline_1_19, summary="securityContext.seccompProfile"),
+        ),
+    ),
+    PssCheck(
+        "appArmorProfile",
+        BASELINE,
+        "AppArmor must not be disabled (annotations and appArmorProfile fields).",
+        (Variant(v1(0), b.apparmor_1_0),),
+    ),
+    PssCheck(
+        "seLinuxOptions",
+        BASELINE,
+        "SELinux type is limited to container types; custom user and role are disallowed.",
+        (
+            Variant(v1(0), b.selinux_1_0),
+            Variant(v1(31), b.selinux_1_31, summary="container_engine_t allowed"),
+        ),
+    ),
+    PssCheck(
+        "procMount",
+        BASELINE,
+        "The default /proc masks are required (relaxed for hostUsers: false from v1.35).",
+        (
+            Variant(v1(0), b.proc_mount_strict),
+            Variant(v1(35), b.proc_mount_1_35, summary="user-namespaced pods exempt"),
+        ),
+    ),
+    PssCheck(
+        "sysctls",
+        BASELINE,
+        "Only the safe, namespaced sysctls are allowed.",
+        (
+            Variant(v1(0), b.sysctls_1_0),
+            Variant(v1(27), b.sysctls_1_27, summary="+ip_local_reserved_ports"),
+            Variant(v1(29), b.sysctls_1_29, summary="+tcp keepalive/fin_timeout"),
+            Variant(v1(32), b.sysctls_1_32, summary="+tcp_rmem/tcp_wmem"),
+        ),
+    ),
+    PssCheck(
+        "windowsHostProcess",
+        BASELINE,
+        "Windows HostProcess containers are disallowed.",
+        (Variant(v1(0), b.windows_host_process_1_0),),
+    ),
+    PssCheck(
+        "ulimits",
+        BASELINE,
+        "Container ulimits are disallowed (v1.37+).",
+        (Variant(v1(37), b.ulimits_1_37),),
+    ),
+    PssCheck(
+        "allowPrivilegeEscalation",
+        RESTRICTED,
+        "Privilege escalation must be disallowed (v1.8+; Windows pods exempt from v1.25).",
+        (
+            Variant(v1(8), r.allow_privilege_escalation_1_8),
+            Variant(v1(25), r.allow_privilege_escalation_1_25, summary="Windows exempt"),
+        ),
+    ),
+    PssCheck(
+        "capabilities_restricted",
+        RESTRICTED,
+        "Containers must drop ALL capabilities and may only add NET_BIND_SERVICE (v1.22+).",
+        (
+            Variant(v1(22), r.capabilities_restricted_1_22, ("capabilities_baseline",)),
+            Variant(
+                v1(25),
+                r.capabilities_restricted_1_25,
+                ("capabilities_baseline",),
+                summary="Windows exempt",
+            ),
+        ),
+    ),
+    PssCheck(
+        "runAsNonRoot",
+        RESTRICTED,
+        "Containers must run as non-root (runAsNonRoot=true).",
+        (Variant(v1(0), r.run_as_non_root_1_0),),
+    ),
+    PssCheck(
+        "runAsUser",
+        RESTRICTED,
+        "Containers must not set runAsUser=0 (v1.23+).",
+        (Variant(v1(23), r.run_as_user_1_23),),
+    ),
+    PssCheck(
+        "seccompProfile_restricted",
+        RESTRICTED,
+        "Seccomp must be RuntimeDefault or Localhost (v1.19+; Windows pods exempt from v1.25).",
+        (
+            Variant(v1(19), r.seccomp_restricted_1_19, ("seccompProfile_baseline",)),
+            Variant(
+                v1(25),
+                r.seccomp_restricted_1_25,
+                ("seccompProfile_baseline",),
+                summary="Windows exempt",
+            ),
+        ),
+    ),
+    PssCheck(
+        "procMount_restricted",
+        RESTRICTED,
+        "The default /proc masks are required even with hostUsers: false (v1.35+).",
+        (Variant(v1(35), r.proc_mount_restricted_1_35, ("procMount",)),),
+    ),
+    PssCheck(
+        "restrictedVolumes",
+        RESTRICTED,
+        "Only non-host, ephemeral or API-backed volume types are allowed.",
+        (Variant(v1(0), r.restricted_volumes_1_0, ("hostPathVolumes",)),),
+    ),
+    PssCheck(
+        "cgroupOptions_restricted",
+        RESTRICTED,
+        "Writable cgroup mounts are disallowed (v1.38+).",
+        (Variant(v1(38), r.cgroup_options_1_38),),
+    ),
+)
+
+CHECKS_BY_ID: Mapping[str, PssCheck] = {check.id: check for check in CHECKS}
+
+
+def _version(version: str | PssVersion) -> PssVersion:
+    return version if isinstance(version, PssVersion) else parse_version(version)
+
+
+def _level(level: str) -> str:
+    value = level.strip().lower() if isinstance(level, str) else ""
+    if value not in LEVELS:
+        raise PssVersionError(
+            f"invalid Pod Security Standards level {level!r}",
+            hint="use privileged, baseline or restricted",
+        )
+    return value
+
+
+def evaluate_pod(
+    metadata: Mapping[str, Any] | None,
+    spec: Mapping[str, Any] | None,
+    level: str,
+    version: str | PssVersion = "latest",
+) -> list[PssResult]:
+    """Evaluate a pod (metadata + spec) at a PSS ``level`` and ``version``.
+
+    Returns one :class:`PssResult` per check that applies (allowed ones included), in
+    registry order: baseline checks first, then restricted ones."""
+    lvl = _level(level)
+    ver = _version(version)
+    if lvl == PRIVILEGED:
+        return []
+    meta = mapping(metadata)
+    pod = mapping(spec)
+    active = [
+        (check, variant)
+        for check in CHECKS
+        if (lvl == RESTRICTED or check.level == BASELINE)
+        and (variant := check.variant_for(ver)) is not None
+    ]
+    overridden = {
+        check_id
+        for check, variant in active
+        if check.level == RESTRICTED
+        for check_id in variant.overrides
+    }
+    results: list[PssResult] = []
+    for check, variant in active:
+        if check.id in overridden:
+            continue
+        outcome = variant.fn(meta, pod)
+        results.append(
+            PssResult(
+                check_id=check.id,
+                level=check.level,
+                allowed=outcome.allowed,
+                forbidden_reason=outcome.forbidden_reason,
+                forbidden_detail=outcome.forbidden_detail,
+            )
+        )
+    return results
+
+
+def failing_check_ids(results: list[PssResult]) -> set[str]:
+    """The ids of the checks that forbid the pod."""
+    return {result.check_id for result in results if not result.allowed}
