@@ -1,0 +1,123 @@
+"""Find the pod spec inside any workload kind, and walk its containers with JSON paths.
+
+Tolerant of malformed input: a field of the wrong type reads as absent, never raises.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from hardhull.model import Resource
+
+#: kind -> path (as keys) from the object root to the pod spec.
+_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+    "Pod": ("spec",),
+    "PodTemplate": ("template", "spec"),
+    "Deployment": ("spec", "template", "spec"),
+    "StatefulSet": ("spec", "template", "spec"),
+    "DaemonSet": ("spec", "template", "spec"),
+    "ReplicaSet": ("spec", "template", "spec"),
+    "ReplicationController": ("spec", "template", "spec"),
+    "Job": ("spec", "template", "spec"),
+    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
+}
+WORKLOAD_KINDS = frozenset(_SPEC_PATHS)
+BATCH_KINDS = frozenset({"Job", "CronJob"})
+
+
+def as_map(value: object) -> Mapping[str, Any]:
+    """``value`` if it is a mapping, else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def as_list(value: object) -> list[Any]:
+    """``value`` if it is a list, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def as_str(value: object) -> str:
+    """``value`` if it is a string, else ``""``."""
+    return value if isinstance(value, str) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class PodTemplate:
+    """The pod spec of a workload: ``spec`` (read-only), its JSON ``path``, the template
+    ``metadata`` and whether the workload runs to completion (Job, CronJob)."""
+
+    spec: Mapping[str, Any]
+    path: str
+    metadata: Mapping[str, Any]
+    batch: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Container:
+    """One container of a pod spec: ``section`` is ``containers``, ``initContainers`` or
+    ``ephemeralContainers``; ``path`` its JSON path (``spec.containers[0]``)."""
+
+    name: str
+    section: str
+    path: str
+    obj: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        """``container "web"`` / ``initContainer "setup"`` for messages."""
+        kind = {"containers": "container", "initContainers": "initContainer"}.get(
+            self.section, "ephemeralContainer"
+        )
+        return f'{kind} "{self.name}"'
+
+
+def pod_template(resource: Resource) -> PodTemplate | None:
+    """The pod spec of ``resource``, or ``None`` when its kind has none (or it is absent)."""
+    keys = _SPEC_PATHS.get(resource.ref.kind)
+    if keys is None:
+        return None
+    node: object = resource.obj
+    parent: object = None
+    for key in keys:
+        parent = node
+        node = as_map(node).get(key)
+    if not isinstance(node, Mapping):
+        return None
+    metadata = (
+        as_map(resource.obj.get("metadata"))
+        if len(keys) == 1
+        else as_map(as_map(parent).get("metadata"))
+    )
+    return PodTemplate(node, ".".join(keys), metadata, resource.ref.kind in BATCH_KINDS)
+
+
+def containers(
+    tpl: PodTemplate, *, init: bool = True, ephemeral: bool = False
+) -> Iterator[Container]:
+    """The containers of ``tpl`` (then init, then ephemeral ones when asked for)."""
+    sections = ["containers"]
+    if init:
+        sections.append("initContainers")
+    if ephemeral:
+        sections.append("ephemeralContainers")
+    for section in sections:
+        for i, item in enumerate(as_list(tpl.spec.get(section))):
+            if isinstance(item, Mapping):
+                name = as_str(item.get("name")) or f"#{i}"
+                yield Container(name, section, f"{tpl.path}.{section}[{i}]", item)
+
+
+def namespace_of(resource: Resource) -> str | None:
+    """The resource's namespace: from its ref, else ``metadata.namespace``."""
+    if resource.ref.namespace:
+        return resource.ref.namespace
+    return as_str(as_map(resource.obj.get("metadata")).get("namespace")) or None
+
+
+def service_account_of(tpl: PodTemplate) -> str:
+    """The service account the pod runs as (``default`` when none is named)."""
+    spec = tpl.spec
+    return (
+        as_str(spec.get("serviceAccountName")) or as_str(spec.get("serviceAccount")) or ("default")
+    )
