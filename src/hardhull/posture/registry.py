@@ -1,40 +1,43 @@
 """The explicit registry of posture checks: plain tuples, no import-time registration.
 
-Modules written alongside (``posture/pss``, ``posture/checks``, ``posture/controls``) are
-wired in here as they land.
+Modules written alongside (``posture/pss``, ``posture/checks``) are wired in here as they
+land; the PSS adapter is included once ``posture/pss`` offers ``evaluate_pod``.
 """
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 
 from hardhull.posture.base import ClusterCheck, Control, ResourceCheck
+from hardhull.posture.controls import CONTROLS
+from hardhull.posture.controls_pss import PSS_CONTROLS
 from hardhull.posture.engine import PssCheck
 
 
-def _has(module: str) -> bool:
+def _pss_available() -> bool:
     try:
-        return importlib.util.find_spec(module) is not None
-    except ModuleNotFoundError:
+        module = importlib.import_module("hardhull.posture.pss")
+    except ImportError:
         return False
+    return hasattr(module, "evaluate_pod") and hasattr(module, "pod_spec_of")
 
 
-def all_controls() -> tuple[Control, ...]:
-    """Every documented control of the registered checks, by id, without duplicates."""
-    seen: dict[str, Control] = {}
+def all_controls() -> dict[str, Control]:
+    """Every documented control (the catalog plus those of the registered checks), by id."""
+    seen: dict[str, Control] = {c.id: c for c in CONTROLS}
     groups = [c.controls for c in default_checks()]
     groups += [c.controls for c in default_cluster_checks()]
     for controls in groups:
         for control in controls:
             seen.setdefault(control.id, control)
-    return tuple(seen[k] for k in sorted(seen))
+    return seen
 
 
 def default_checks() -> tuple[ResourceCheck, ...]:
     """The per-resource checks ``hardhull k8s scan`` runs."""
     checks: list[ResourceCheck] = []
-    if _has("hardhull.posture.pss"):
-        checks.append(PssCheck())
+    if _pss_available():
+        checks.append(PssCheck(PSS_CONTROLS))
     return tuple(checks)
 
 

@@ -11,7 +11,9 @@ Each finding has ``kind``, ``id`` (advisory or check id), ``aliases``, ``severit
 ``version``, ``purl``, ``id``, ``locations``) or null, ``locations``, ``fixed_versions``,
 ``fixable``, ``scores``, ``kev``, ``epss``, ``references``, ``evidence`` (an object),
 ``fix``, ``suppressed`` (``kind``, ``reason``, ``source``, ``expires``) or null, and
-``layer`` (the digest of the layer that brought it, when known). Findings are in the
+``layer`` (the digest of the layer that brought it, when known), and for findings about a
+Kubernetes resource ``rule_id`` (= ``id``) and ``resource`` (``kind``, ``name``,
+``namespace``, ``api_version``, ``file``, ``line``). Findings are in the
 stable report order; keys are sorted.
 """
 
@@ -47,7 +49,7 @@ def json_finding(finding: Finding) -> dict[str, Any]:
             "locations": _locations(pkg.locations),
         }
     sup = finding.suppressed
-    return {
+    entry: dict[str, Any] = {
         "kind": finding.kind.value,
         "id": finding.rule_id,
         "aliases": list(finding.aliases),
@@ -73,6 +75,18 @@ def json_finding(finding: Finding) -> dict[str, Any]:
         if sup is None
         else {"kind": sup.kind, "reason": sup.reason, "source": sup.source, "expires": sup.expires},
     }
+    ref = finding.resource
+    if ref is not None:
+        entry["rule_id"] = finding.rule_id
+        entry["resource"] = {
+            "kind": ref.kind,
+            "name": ref.name,
+            "namespace": ref.namespace,
+            "api_version": ref.api_version,
+            "file": ref.file,
+            "line": ref.line,
+        }
+    return entry
 
 
 def json_db(db: DbInfo | None) -> dict[str, Any] | None:

@@ -1,0 +1,106 @@
+"""wg-policy ``wgpolicyk8s.io/v1alpha2`` ``PolicyReport`` / ``ClusterPolicyReport``.
+
+One ``PolicyReport`` per namespace of the checked resources and one
+``ClusterPolicyReport`` for cluster-scoped ones (and for findings about no single
+resource). Each result: ``policy`` = control id, ``rule`` = control id, ``result``
+pass/fail/warn/error/skip, ``severity`` (the wg-policy words: critical, high, medium,
+low, info), ``resources`` (object references), ``message``, ``properties`` (file, line,
+exception reason). ``summary`` counts results by outcome. The output is a ``v1`` ``List``
+as YAML, ready for ``kubectl apply -f``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import yaml
+
+from hardhull.model import Finding, Severity
+from hardhull.posture.report import PostureReport, ordered
+
+API_VERSION = "wgpolicyk8s.io/v1alpha2"
+SOURCE = "hardhull"
+_SEVERITY = {
+    Severity.CRITICAL: "critical",
+    Severity.HIGH: "high",
+    Severity.MEDIUM: "medium",
+    Severity.LOW: "low",
+    Severity.NEGLIGIBLE: "info",
+    Severity.UNKNOWN: "info",
+}
+_OUTCOMES = ("pass", "fail", "warn", "error", "skip")
+
+
+def _result(finding: Finding, timestamp: int) -> dict[str, Any]:
+    ref = finding.resource
+    result: dict[str, Any] = {
+        "source": SOURCE,
+        "policy": finding.rule_id,
+        "rule": finding.rule_id,
+        "category": finding.kind.value,
+        "result": finding.status.value,
+        "severity": _SEVERITY[finding.severity],
+        "scored": True,
+        "message": finding.message or finding.title,
+        "timestamp": {"seconds": timestamp, "nanos": 0},
+    }
+    props: dict[str, str] = {}
+    if ref is not None:
+        obj: dict[str, str] = {"apiVersion": ref.api_version, "kind": ref.kind, "name": ref.name}
+        if ref.namespace:
+            obj["namespace"] = ref.namespace
+        result["resources"] = [obj]
+        if ref.file:
+            props["file"] = ref.file
+        if ref.line:
+            props["line"] = str(ref.line)
+    if finding.suppressed is not None:
+        props["exception"] = finding.suppressed.reason
+        if finding.suppressed.expires:
+            props["exceptionExpires"] = finding.suppressed.expires
+    if props:
+        result["properties"] = props
+    return result
+
+
+def _report(kind: str, name: str, namespace: str | None, results: list[dict[str, Any]]) -> Any:
+    counts = Counter(r["result"] for r in results)
+    metadata: dict[str, Any] = {
+        "name": name,
+        "labels": {"app.kubernetes.io/managed-by": SOURCE},
+    }
+    if namespace:
+        metadata["namespace"] = namespace
+    return {
+        "apiVersion": API_VERSION,
+        "kind": kind,
+        "metadata": metadata,
+        "results": results,
+        "summary": {o: counts.get(o, 0) for o in _OUTCOMES},
+    }
+
+
+def policy_reports(report: PostureReport, timestamp: int = 0) -> list[dict[str, Any]]:
+    """The PolicyReports (sorted by namespace), then the ClusterPolicyReport if any."""
+    by_ns: dict[str | None, list[dict[str, Any]]] = {}
+    for finding in ordered(report.findings):
+        ns = finding.resource.namespace if finding.resource is not None else None
+        by_ns.setdefault(ns, []).append(_result(finding, timestamp))
+    docs = [
+        _report("PolicyReport", f"{SOURCE}-{ns}", ns, results)
+        for ns, results in sorted((k, v) for k, v in by_ns.items() if k is not None)
+    ]
+    if None in by_ns:
+        docs.append(_report("ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None]))
+    return docs
+
+
+def to_policyreport_yaml(report: PostureReport, timestamp: int = 0) -> bytes:
+    """A ``v1`` ``List`` of the reports, as YAML."""
+    doc = {"apiVersion": "v1", "kind": "List", "items": policy_reports(report, timestamp)}
+    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    return yaml.dump(doc, Dumper=dumper, sort_keys=False, width=1000).encode()
+
+
+__all__ = ["API_VERSION", "policy_reports", "to_policyreport_yaml"]

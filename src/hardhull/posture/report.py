@@ -1,0 +1,197 @@
+"""The posture report and its JSON and table forms (``hardhull k8s scan``).
+
+JSON shape (``schema`` 1, keys sorted, consistent with the scan document)::
+
+    {"schema", "tool", "created", "source", "pss", "framework", "summary", "findings",
+     "coverage"}
+
+``source`` is ``{"type": "kubernetes", "inputs": [...]}``; each finding is the scan
+document's finding (see :mod:`hardhull.report.scan_json`) with ``rule_id`` and
+``resource`` (``kind``, ``name``, ``namespace``, ``api_version``, ``file``, ``line``).
+``coverage`` counts files, documents and resources read and lists every gap: a document or
+API read that was not checked is listed there, never counted as a pass.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from hardhull.model import Finding, Gap, Severity, Status
+from hardhull.report.scan_json import json_finding
+
+SCHEMA_VERSION = 1
+ACTIVE = frozenset({Status.FAIL, Status.WARN, Status.ERROR})
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkScore:
+    """Results limited to one framework: its controls seen, and the pass rate (0-100)."""
+
+    name: str
+    controls: int
+    passed: int
+    failed: int
+
+    @property
+    def pass_rate(self) -> float | None:
+        """Percentage of evaluated results that passed, or None when nothing was evaluated."""
+        total = self.passed + self.failed
+        return round(100.0 * self.passed / total, 1) if total else None
+
+
+@dataclass(frozen=True, slots=True)
+class PostureReport:
+    """Everything ``hardhull k8s scan`` concluded, and what it could not check."""
+
+    findings: tuple[Finding, ...]
+    gaps: tuple[Gap, ...]
+    inputs: tuple[str, ...]
+    pss_level: str
+    pss_version: str
+    files: int = 0
+    documents: int = 0
+    resources: int = 0
+    framework: FrameworkScore | None = None
+    tool_version: str = ""
+    created: str = ""
+
+
+def finding_order(finding: Finding) -> tuple[object, ...]:
+    """Stable order: by resource (file, line, kind, namespace, name), then rule id."""
+    ref = finding.resource
+    where = (
+        (ref.file or "", ref.line or 0, ref.kind, ref.namespace or "", ref.name)
+        if ref is not None
+        else ("", 0, "", "", "")
+    )
+    return (*where, finding.rule_id, finding.status.value, finding.message)
+
+
+def ordered(findings: Iterable[Finding]) -> list[Finding]:
+    """Findings in the stable report order."""
+    return sorted(findings, key=finding_order)
+
+
+def failing(report: PostureReport, threshold: Severity) -> list[Finding]:
+    """Unsuppressed ``fail``/``warn`` findings at or above ``threshold`` (``--fail-on``)."""
+    return [
+        f
+        for f in report.findings
+        if f.status in (Status.FAIL, Status.WARN)
+        and f.suppressed is None
+        and f.severity.rank >= threshold.rank
+    ]
+
+
+def summary(report: PostureReport) -> dict[str, Any]:
+    """Counts by status and (for active findings) severity, and coverage flags."""
+    by_status = Counter(f.status.value for f in report.findings)
+    by_severity = Counter(f.severity.value for f in report.findings if f.status in ACTIVE)
+    return {
+        "findings": len(report.findings),
+        "by_status": dict(sorted(by_status.items())),
+        "by_severity": dict(sorted(by_severity.items())),
+        "suppressed": sum(1 for f in report.findings if f.suppressed is not None),
+        "resources": report.resources,
+        "coverage_complete": not report.gaps,
+    }
+
+
+def to_posture_dict(report: PostureReport) -> dict[str, Any]:
+    """The posture document as plain data."""
+    fw = report.framework
+    return {
+        "schema": SCHEMA_VERSION,
+        "tool": {"name": "hardhull", "version": report.tool_version},
+        "created": report.created,
+        "source": {"type": "kubernetes", "inputs": list(report.inputs)},
+        "pss": {"level": report.pss_level, "version": report.pss_version},
+        "framework": None
+        if fw is None
+        else {
+            "name": fw.name,
+            "controls": fw.controls,
+            "passed": fw.passed,
+            "failed": fw.failed,
+            "pass_rate": fw.pass_rate,
+        },
+        "summary": summary(report),
+        "findings": [json_finding(f) for f in ordered(report.findings)],
+        "coverage": {
+            "files": report.files,
+            "documents": report.documents,
+            "resources": report.resources,
+            "complete": not report.gaps,
+            "gaps": [
+                {"kind": g.kind, "subject": g.subject, "detail": g.detail} for g in report.gaps
+            ],
+        },
+    }
+
+
+def to_posture_json(report: PostureReport) -> bytes:
+    """Indented JSON with sorted keys."""
+    return orjson.dumps(to_posture_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+
+def _where(finding: Finding) -> str:
+    ref = finding.resource
+    if ref is None or ref.file is None:
+        return "-"
+    return f"{ref.file}:{ref.line}" if ref.line else ref.file
+
+
+def render_posture_table(report: PostureReport) -> str:
+    """Plain-text table of the non-passing results, then the summary and the gaps."""
+    rows = [("SEVERITY", "STATUS", "RULE", "RESOURCE", "LOCATION", "MESSAGE")]
+    for f in ordered(report.findings):
+        if f.status is Status.PASS:
+            continue
+        status = f.status.value + (" (exempt)" if f.suppressed is not None else "")
+        subject = f.resource.label() if f.resource is not None else f.subject
+        message = f.message or f.title
+        if f.suppressed is not None:
+            message = f"{message} [exception: {f.suppressed.reason}]"
+        rows.append((f.severity.value, status, f.rule_id, subject, _where(f), message))
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    lines = [
+        ("  ".join(c.ljust(w) for c, w in zip(r[:5], widths, strict=True)) + "  " + r[5]).rstrip()
+        for r in rows
+    ]
+    s = summary(report)
+    counts = ", ".join(f"{n} {k}" for k, n in s["by_status"].items()) or "no results"
+    lines += [
+        "",
+        f"{report.resources} resources checked (PSS {report.pss_level} {report.pss_version}):"
+        f" {counts}",
+    ]
+    fw = report.framework
+    if fw is not None:
+        rate = "n/a" if fw.pass_rate is None else f"{fw.pass_rate}%"
+        lines.append(
+            f"{fw.name}: {fw.controls} controls, {fw.passed} passed, {fw.failed} failed,"
+            f" pass rate {rate}"
+        )
+    if report.gaps:
+        lines += ["", f"Not checked ({len(report.gaps)}):"]
+        lines += [f"  {g.kind}: {g.subject}: {g.detail}" for g in report.gaps]
+    else:
+        lines.append("Coverage complete: every input was checked.")
+    return "\n".join(lines) + "\n"
+
+
+__all__ = [
+    "FrameworkScore",
+    "PostureReport",
+    "failing",
+    "ordered",
+    "render_posture_table",
+    "summary",
+    "to_posture_dict",
+    "to_posture_json",
+]

@@ -1,0 +1,93 @@
+"""``hardhull k8s scan`` orchestration: resources -> checks -> exceptions -> report.
+
+Used by the CLI (manifests and live clusters) and, later, the hub. Pure apart from
+reading the exceptions file.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hardhull import __version__
+from hardhull.errors import UsageError
+from hardhull.model import Finding, Gap, Resource, Status
+from hardhull.posture.base import ClusterCheck, PostureContext, ResourceCheck
+from hardhull.posture.controls import controls_by_framework
+from hardhull.posture.engine import run_posture
+from hardhull.posture.exceptions import apply_exceptions, load_exceptions
+from hardhull.posture.report import FrameworkScore, PostureReport
+
+
+@dataclass(frozen=True)
+class PostureOptions:
+    """What to check and how."""
+
+    pss_level: str = "restricted"
+    pss_version: str = "latest"
+    framework: str | None = None
+    exceptions: Path | None = None
+    allowed_registries: tuple[str, ...] = ()
+    today: dt.date | None = None
+    created: str = ""
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def _framework(name: str, findings: list[Finding]) -> tuple[list[Finding], FrameworkScore]:
+    groups = controls_by_framework()
+    match = next((k for k in groups if k.lower() == name.lower()), None)
+    if match is None:
+        raise UsageError(
+            f"unknown framework {name!r}", hint=f"use one of: {', '.join(sorted(groups))}"
+        )
+    ids = {control.id for _, control in groups[match]}
+    kept = [f for f in findings if f.rule_id in ids]
+    passed = sum(1 for f in kept if f.status is Status.PASS)
+    failed = sum(1 for f in kept if f.status in (Status.FAIL, Status.WARN, Status.ERROR))
+    return kept, FrameworkScore(match, len(ids), passed, failed)
+
+
+def build_report(
+    resources: Sequence[Resource],
+    gaps: Sequence[Gap],
+    inputs: Sequence[str],
+    opts: PostureOptions,
+    checks: Sequence[ResourceCheck],
+    cluster_checks: Sequence[ClusterCheck],
+    *,
+    files: int = 0,
+    documents: int = 0,
+) -> PostureReport:
+    """Run the checks over ``resources`` and assemble the report."""
+    ctx = PostureContext(
+        resources=resources,
+        pss_level=opts.pss_level,
+        pss_version=opts.pss_version,
+        allowed_registries=opts.allowed_registries,
+        options=dict(opts.options),
+    )
+    findings, check_gaps = run_posture(resources, ctx, checks, cluster_checks)
+    if opts.exceptions is not None:
+        rules = load_exceptions(opts.exceptions)
+        findings = apply_exceptions(findings, rules, resources, today=opts.today)
+    score = None
+    if opts.framework:
+        findings, score = _framework(opts.framework, findings)
+    return PostureReport(
+        findings=tuple(findings),
+        gaps=(*gaps, *check_gaps),
+        inputs=tuple(inputs),
+        pss_level=opts.pss_level,
+        pss_version=opts.pss_version,
+        files=files,
+        documents=documents,
+        resources=len(resources),
+        framework=score,
+        tool_version=__version__,
+        created=opts.created,
+    )
+
+
+__all__ = ["PostureOptions", "build_report"]

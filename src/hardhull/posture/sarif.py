@@ -1,0 +1,117 @@
+"""SARIF 2.1.0 for posture results: one rule per control, a location at the manifest line.
+
+Results are the unsuppressed ``fail``/``warn``/``error`` findings plus suppressed ones
+(with a ``suppressions`` entry); passes are not results. Each result points at the
+manifest file and the line of its document (cluster objects point at ``cluster:<ctx>``)
+and has a stable fingerprint. Coverage gaps become tool execution notifications.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+
+from hardhull.model import Finding, Status
+from hardhull.posture.base import Control
+from hardhull.posture.report import PostureReport, ordered
+from hardhull.report.facts import relative_uri, security_severity
+from hardhull.report.sarif import INFORMATION_URI, LEVEL, SARIF_SCHEMA
+
+_SHOWN = (Status.FAIL, Status.WARN, Status.ERROR, Status.SKIP)
+
+
+def _rule(finding: Finding, control: Control | None) -> dict[str, Any]:
+    rule: dict[str, Any] = {
+        "id": finding.rule_id,
+        "name": finding.rule_id,
+        "shortDescription": {"text": control.title if control else finding.title},
+        "defaultConfiguration": {"level": LEVEL[finding.severity]},
+        "properties": {
+            "security-severity": f"{security_severity(finding):.1f}",
+            "tags": ["security", "kubernetes", finding.severity.value],
+        },
+    }
+    if control is not None:
+        rule["fullDescription"] = {"text": control.rationale}
+        rule["help"] = {"text": control.remediation, "markdown": control.remediation}
+    return rule
+
+
+def _result(finding: Finding, index: int) -> dict[str, Any]:
+    ref = finding.resource
+    uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
+    line = ref.line if ref is not None and ref.line else 1
+    subject = ref.label() if ref is not None else finding.subject
+    parts = (finding.rule_id, subject, uri)
+    result: dict[str, Any] = {
+        "ruleId": finding.rule_id,
+        "ruleIndex": index,
+        "level": "error" if finding.status is Status.ERROR else LEVEL[finding.severity],
+        "message": {"text": f"{subject}: {finding.message or finding.title}"},
+        "locations": [
+            {
+                "physicalLocation": {
+                    "artifactLocation": {"uri": uri},
+                    "region": {"startLine": line},
+                },
+                "message": {"text": subject},
+            }
+        ],
+        "partialFingerprints": {
+            "hardhull/v1": hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
+        },
+        "properties": {"kind": finding.kind.value, "status": finding.status.value},
+    }
+    if finding.suppressed is not None:
+        result["suppressions"] = [
+            {"kind": "external", "status": "accepted", "justification": finding.suppressed.reason}
+        ]
+    return result
+
+
+def to_posture_sarif(report: PostureReport, controls: dict[str, Control]) -> bytes:
+    """The SARIF log (deterministic)."""
+    shown = [
+        f
+        for f in ordered(report.findings)
+        if f.status in _SHOWN and (f.status is not Status.SKIP or f.suppressed is not None)
+    ]
+    first: dict[str, Finding] = {}
+    for f in shown:
+        first.setdefault(f.rule_id, f)
+    rule_ids = sorted(first)
+    index = {r: i for i, r in enumerate(rule_ids)}
+    notes = [
+        {
+            "level": "warning",
+            "descriptor": {"id": f"coverage/{g.kind}"},
+            "message": {"text": f"Not checked: {g.subject}: {g.detail}"},
+        }
+        for g in report.gaps
+    ]
+    run = {
+        "tool": {
+            "driver": {
+                "name": "hardhull",
+                "version": report.tool_version,
+                "informationUri": INFORMATION_URI,
+                "rules": [_rule(first[r], controls.get(r)) for r in rule_ids],
+            }
+        },
+        "invocations": [
+            {
+                "executionSuccessful": not any(f.status is Status.ERROR for f in shown),
+                "toolExecutionNotifications": notes,
+            }
+        ],
+        "results": [_result(f, index[f.rule_id]) for f in shown],
+        "columnKind": "unicodeCodePoints",
+        "properties": {"coverageComplete": not report.gaps},
+    }
+    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
+
+
+__all__ = ["to_posture_sarif"]
