@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hardhull.posture.pss import baseline as b
+from hardhull.posture.pss import kernel as k
 from hardhull.posture.pss import restricted as r
 from hardhull.posture.pss.helpers import mapping
 from hardhull.posture.pss.model import (
@@ -100,23 +101,23 @@ CHECKS: tuple[PssCheck, ...] = (
         BASELINE,
         "Only the safe, namespaced sysctls are allowed.",
         (
-            Variant(v1(0), b.sysctls_1_0),
-            Variant(v1(27), b.sysctls_1_27, summary="+ip_local_reserved_ports"),
-            Variant(v1(29), b.sysctls_1_29, summary="+tcp keepalive/fin_timeout"),
-            Variant(v1(32), b.sysctls_1_32, summary="+tcp_rmem/tcp_wmem"),
+            Variant(v1(0), k.sysctls_1_0),
+            Variant(v1(27), k.sysctls_1_27, summary="+ip_local_reserved_ports"),
+            Variant(v1(29), k.sysctls_1_29, summary="+tcp keepalive/fin_timeout"),
+            Variant(v1(32), k.sysctls_1_32, summary="+tcp_rmem/tcp_wmem"),
         ),
     ),
     PssCheck(
         "windowsHostProcess",
         BASELINE,
         "Windows HostProcess containers are disallowed.",
-        (Variant(v1(0), b.windows_host_process_1_0),),
+        (Variant(v1(0), k.windows_host_process_1_0),),
     ),
     PssCheck(
         "ulimits",
         BASELINE,
         "Container ulimits are disallowed (v1.37+).",
-        (Variant(v1(37), b.ulimits_1_37),),
+        (Variant(v1(37), k.ulimits_1_37),),
     ),
     PssCheck(
         "allowPrivilegeEscalation",
