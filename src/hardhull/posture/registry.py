@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 from hardhull.posture.base import ClusterCheck, Control, ResourceCheck
+from hardhull.posture.checks.images import ImageCheck
 from hardhull.posture.controls import CONTROLS
 from hardhull.posture.controls_pss import PSS_CONTROLS
 from hardhull.posture.engine import PssCheck
@@ -35,7 +36,7 @@ def all_controls() -> dict[str, Control]:
 
 def default_checks() -> tuple[ResourceCheck, ...]:
     """The per-resource checks ``hardhull k8s scan`` runs."""
-    checks: list[ResourceCheck] = []
+    checks: list[ResourceCheck] = [ImageCheck()]
     if _pss_available():
         checks.append(PssCheck(PSS_CONTROLS))
     return tuple(checks)
