@@ -127,7 +127,6 @@ RUNTIME_SOCKETS = frozenset(
 )
 SENSITIVE_PATHS = frozenset(
     {
-        "/",
         "/etc",
         "/root",
         "/proc",
@@ -149,13 +148,17 @@ SENSITIVE_PATHS = frozenset(
 def sensitive_reason(path: str) -> str | None:
     """Why mounting host ``path`` is dangerous, or ``None``."""
     p = posixpath.normpath("/" + path.strip()).replace("//", "/")
+    if p == "/":
+        return "is the host's root filesystem"
     for sock in sorted(RUNTIME_SOCKETS):
-        if p == sock or sock.startswith(p.rstrip("/") + "/"):
+        if p == sock or sock.startswith(p + "/"):
             return f"exposes the container runtime socket {sock}"
     for s in sorted(SENSITIVE_PATHS):
-        if p == s or p.startswith(s.rstrip("/") + "/"):
-            return f"is {s}" if p == s else f"is under {s}"
-        if s.startswith(p.rstrip("/") + "/"):
+        if p == s:
+            return f"is {s}"
+        if p.startswith(s + "/"):
+            return f"is under {s}"
+        if s.startswith(p + "/"):
             return f"contains {s}"
     return None
 
@@ -183,7 +186,8 @@ class HostPathCheck:
                 for c in containers(tpl, ephemeral=True)
                 if any(as_map(m).get("name") == name for m in as_list(c.obj.get("volumeMounts")))
             ]
-            sev = Severity.CRITICAL if "runtime socket" in why or host.strip() == "/" else None
+            critical = "runtime socket" in why or "root filesystem" in why
+            sev = Severity.CRITICAL if critical else None
             used = f", mounted by {', '.join(users)}" if users else ""
             msg = f'volume "{name}" mounts host path {host}, which {why}{used}'
             out.append(
