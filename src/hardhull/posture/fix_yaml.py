@@ -11,6 +11,7 @@ checks that still fail are reported as not fixable automatically.
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ def detect_indent(text: str) -> tuple[int, int, int]:
     lines = [ln.rstrip("\r\n") for ln in text.splitlines()]
     content = [ln for ln in lines if ln.strip() and not ln.lstrip().startswith("#")]
     mapping, offset = 0, -1
-    for here, after in zip(content, content[1:], strict=False):
+    for here, after in itertools.pairwise(content):
         match = _KEY_LINE.match(here)
         if not match:
             continue
