@@ -43,8 +43,7 @@ def test_registry_allow_list_only_when_configured(scan: Scan) -> None:
     found = scan("workload_bad.yaml", allowed_registries=("quay.io/acme",))
     bad = _of(found, "HH-K8S-003", Status.FAIL)
     assert [f.message for f in bad] == [
-        'container "web" image nginx comes from docker.io, which is not in the allowed '
-        "registries"
+        'container "web" image nginx comes from docker.io, which is not in the allowed registries'
     ]
     good = scan("workload_good.yaml", allowed_registries=("*.example.com",))
     assert [f.status for f in _of(good, "HH-K8S-003")] == [Status.PASS]
@@ -115,8 +114,7 @@ def test_sensitive_host_paths(scan: Scan) -> None:
     }
     root = _of(scan("batch.yaml"), "HH-K8S-012", Status.FAIL)
     assert [f.message for f in root] == [
-        'volume "root" mounts host path /, which is the host\'s root filesystem, '
-        "mounted by backup"
+        'volume "root" mounts host path /, which is the host\'s root filesystem, mounted by backup'
     ]
     assert [f.status for f in _of(scan("workload_good.yaml"), "HH-K8S-012")] == [Status.PASS]
 
