@@ -102,13 +102,6 @@ _BASELINE_SEVERITY = Severity.HIGH
 _RESTRICTED_SEVERITY = Severity.MEDIUM
 
 
-def _result_field(result: object, *names: str) -> Any:
-    for name in names:
-        if hasattr(result, name):
-            return getattr(result, name)
-    return None
-
-
 class PssCheck:
     """Pod Security Standards at ``ctx.pss_level`` / ``ctx.pss_version`` as findings.
 
@@ -118,6 +111,7 @@ class PssCheck:
     def __init__(self, controls: Sequence[Control] = ()) -> None:
         self._controls = tuple(controls)
         self._by_id: Mapping[str, Control] = {c.id: c for c in controls}
+        self._titles: dict[tuple[str, str], tuple[str, Severity]] = {}
 
     @property
     def controls(self) -> tuple[Control, ...]:
@@ -141,24 +135,37 @@ class PssCheck:
         metadata, spec = found
         results = pss.evaluate_pod(metadata, spec, ctx.pss_level, ctx.pss_version)
         out: list[Finding] = []
+        ref = resource.ref
+        subject = ref.label()
+        evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
+        titles = self._titles
         for result in results:
-            check_id = str(_result_field(result, "check_id", "id", "check"))
-            allowed = bool(_result_field(result, "allowed", "passed", "ok"))
-            level = str(_result_field(result, "level") or ctx.pss_level)
-            reason = str(_result_field(result, "forbidden_reason", "reason") or "")
-            detail = str(_result_field(result, "forbidden_detail", "detail") or "")
-            message = f"{reason}: {detail}" if reason and detail else reason or detail
+            check_id: str = result.check_id
+            level: str = result.level or ctx.pss_level
+            key = (check_id, level)
+            head = titles.get(key)
+            if head is None:
+                head = titles[key] = (
+                    f"Pod Security Standards ({level}): {check_id}",
+                    self._severity(check_id, level),
+                )
+            if result.allowed:
+                status, message = Status.PASS, ""
+            else:
+                reason, detail = result.forbidden_reason, result.forbidden_detail
+                status = Status.FAIL
+                message = f"{reason}: {detail}" if reason and detail else reason or detail
             out.append(
                 Finding(
                     kind=FindingKind.POSTURE,
-                    status=Status.PASS if allowed else Status.FAIL,
-                    severity=self._severity(check_id, level),
+                    status=status,
+                    severity=head[1],
                     rule_id=check_id,
-                    title=f"Pod Security Standards ({level}): {check_id}",
-                    subject=resource.ref.label(),
-                    message="" if allowed else message,
-                    evidence=(("pss_level", level), ("pss_version", ctx.pss_version)),
-                    resource=resource.ref,
+                    title=head[0],
+                    subject=subject,
+                    message=message,
+                    evidence=evidence,
+                    resource=ref,
                 )
             )
         return out
