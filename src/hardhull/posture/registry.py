@@ -1,26 +1,12 @@
-"""The explicit registry of posture checks: plain tuples, no import-time registration.
-
-Modules written alongside (``posture/pss``, ``posture/checks``) are wired in here as they
-land; the PSS adapter is included once ``posture/pss`` offers ``evaluate_pod``.
-"""
+"""The explicit registry of posture checks: plain tuples, no import-time registration."""
 
 from __future__ import annotations
 
-import importlib
-
 from hardhull.posture.base import ClusterCheck, Control, ResourceCheck
-from hardhull.posture.checks.images import ImageCheck
+from hardhull.posture.checks import CHECKS, CLUSTER_CHECKS
 from hardhull.posture.controls import CONTROLS
 from hardhull.posture.controls_pss import PSS_CONTROLS
 from hardhull.posture.engine import PssCheck
-
-
-def _pss_available() -> bool:
-    try:
-        module = importlib.import_module("hardhull.posture.pss")
-    except ImportError:
-        return False
-    return hasattr(module, "evaluate_pod") and hasattr(module, "pod_spec_of")
 
 
 def all_controls() -> dict[str, Control]:
@@ -35,16 +21,13 @@ def all_controls() -> dict[str, Control]:
 
 
 def default_checks() -> tuple[ResourceCheck, ...]:
-    """The per-resource checks ``hardhull k8s scan`` runs."""
-    checks: list[ResourceCheck] = [ImageCheck()]
-    if _pss_available():
-        checks.append(PssCheck(PSS_CONTROLS))
-    return tuple(checks)
+    """The per-resource checks ``hardhull k8s scan`` runs: PSS plus the other controls."""
+    return (PssCheck(PSS_CONTROLS), *CHECKS)
 
 
 def default_cluster_checks() -> tuple[ClusterCheck, ...]:
     """The checks that look at relations between resources (namespaces, RBAC, network)."""
-    return ()
+    return CLUSTER_CHECKS
 
 
 __all__ = ["all_controls", "default_checks", "default_cluster_checks"]
