@@ -187,5 +187,10 @@ def test_cli_reports_cluster_gaps_and_findings(api: str, tmp_path: Path) -> None
     kinds = {g["kind"] for g in doc["coverage"]["gaps"]}
     assert kinds == {"api-denied", "api-not-served"}
     failed = [f for f in doc["findings"] if f["status"] == "fail"]
-    assert failed and all(f["resource"]["file"] == "cluster:test" for f in failed)
-    assert {f["resource"]["kind"] for f in failed} == {"Pod"}
+    # objects read from the cluster carry their provenance; the namespace-level finding
+    # (no default-deny policy) names a namespace the server did not list, so it has none
+    pods = [f for f in failed if f["resource"]["kind"] == "Pod"]
+    assert pods and all(f["resource"]["file"] == "cluster:test" for f in pods)
+    others = [f for f in failed if f["resource"]["kind"] != "Pod"]
+    assert {(f["resource"]["kind"], f["rule_id"]) for f in others} == {("Namespace", "HH-K8S-015")}
+    assert all(f["resource"]["file"] is None for f in others)
