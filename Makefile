@@ -35,6 +35,7 @@ bench: setup
 	$(BIN)/python bench/sbom_vs_syft/run.py
 	$(BIN)/python bench/db_build/run.py
 	$(BIN)/python bench/scan/run.py
+	$(BIN)/python bench/posture/run.py --count 10000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
