@@ -1,0 +1,1 @@
+"""Admission control: AdmissionReview handling, the webhook server and its manifests."""

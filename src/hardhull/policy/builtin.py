@@ -1,0 +1,228 @@
+"""Built-in policies: Pod Security Standards levels and image policies.
+
+Each built-in is a :class:`~hardhull.policy.base.Policy`: it applies to objects that run
+pods (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, ReplicationController, Job,
+CronJob) on CREATE and UPDATE, and returns one :class:`RuleResult` per rule.
+
+- :class:`PssPolicy`: the posture PSS evaluator at ``baseline`` or ``restricted``, one
+  result per PSA check (``pass`` or ``fail`` with PSA's forbidden reason and detail).
+- :class:`AllowedRegistriesPolicy`: every container image comes from an allowed
+  registry (host, host/path prefix or ``*.domain`` wildcard).
+- :class:`DigestRequiredPolicy`: every container image is pinned by digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.posture.checks.images import parse_image, registry_allowed
+from hardhull.posture.pss import evaluate_pod, parse_version, pod_spec_of
+from hardhull.posture.pss.version import PssVersion
+
+BUILTIN_KIND = "Builtin"
+_POS = SourcePos("<builtin>")
+_OPERATIONS = frozenset({"CREATE", "UPDATE"})
+_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def _pod_parts(inp: AdmissionInput) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
+    if inp.operation not in _OPERATIONS or inp.obj is None:
+        return None
+    return pod_spec_of(inp.obj)
+
+
+def _images(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(container path, image)`` for every container that names an image."""
+    for section in _SECTIONS:
+        items = spec.get(section)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                image = item.get("image")
+                name = item.get("name")
+                label = f"{section}[{name if isinstance(name, str) and name else i}]"
+                yield label, image if isinstance(image, str) else ""
+
+
+@dataclass(frozen=True)
+class PssPolicy:
+    """A Pod Security Standards level as a policy (``pss-baseline``/``pss-restricted``)."""
+
+    level: str = "restricted"
+    version: PssVersion | str = "latest"
+    action: Action = Action.DENY
+
+    def __post_init__(self) -> None:
+        if self.level not in ("baseline", "restricted"):
+            raise ValueError(f"PSS level must be baseline or restricted, not {self.level!r}")
+        object.__setattr__(self, "version", parse_version(str(self.version)))
+
+    @property
+    def name(self) -> str:
+        """``pss-<level>``."""
+        return f"pss-{self.level}"
+
+    @property
+    def kind(self) -> str:
+        """Always ``Builtin``."""
+        return BUILTIN_KIND
+
+    @property
+    def pos(self) -> SourcePos:
+        """Built-ins come from no file."""
+        return _POS
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        """Objects with a pod spec, on CREATE and UPDATE."""
+        return _pod_parts(inp) is not None
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        """One result per PSS check in force at the policy's level and version."""
+        parts = _pod_parts(inp)
+        if parts is None:
+            return ()
+        meta, spec = parts
+        out: list[RuleResult] = []
+        for res in evaluate_pod(meta, spec, self.level, self.version):
+            if res.allowed:
+                out.append(RuleResult(self.name, res.check_id, Result.PASS, action=self.action))
+            else:
+                msg = res.forbidden_reason
+                if res.forbidden_detail:
+                    msg += f" ({res.forbidden_detail})"
+                out.append(
+                    RuleResult(
+                        self.name,
+                        res.check_id,
+                        Result.FAIL,
+                        message=msg,
+                        action=self.action,
+                        resource=inp.ref,
+                        category="Pod Security Standards",
+                    )
+                )
+        return out
+
+
+@dataclass(frozen=True)
+class AllowedRegistriesPolicy:
+    """Container images must come from one of ``registries``."""
+
+    registries: tuple[str, ...]
+    action: Action = Action.DENY
+
+    @property
+    def name(self) -> str:
+        """``allowed-registries``."""
+        return "allowed-registries"
+
+    @property
+    def kind(self) -> str:
+        """Always ``Builtin``."""
+        return BUILTIN_KIND
+
+    @property
+    def pos(self) -> SourcePos:
+        """Built-ins come from no file."""
+        return _POS
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        """Objects with a pod spec, on CREATE and UPDATE."""
+        return _pod_parts(inp) is not None
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        """One result (rule ``registry``) listing every image from elsewhere."""
+        parts = _pod_parts(inp)
+        if parts is None:
+            return ()
+        bad = [
+            f"{where}: {image or '<no image>'}"
+            for where, image in _images(parts[1])
+            if not image or not registry_allowed(parse_image(image), self.registries)
+        ]
+        if not bad:
+            return (RuleResult(self.name, "registry", Result.PASS, action=self.action),)
+        allowed = ", ".join(self.registries) or "<none>"
+        return (
+            RuleResult(
+                self.name,
+                "registry",
+                Result.FAIL,
+                message=f"images from registries not allowed ({allowed}): {', '.join(bad)}",
+                action=self.action,
+                resource=inp.ref,
+                category="Images",
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class DigestRequiredPolicy:
+    """Container images must be pinned by ``@sha256:`` digest."""
+
+    action: Action = Action.DENY
+
+    @property
+    def name(self) -> str:
+        """``require-image-digest``."""
+        return "require-image-digest"
+
+    @property
+    def kind(self) -> str:
+        """Always ``Builtin``."""
+        return BUILTIN_KIND
+
+    @property
+    def pos(self) -> SourcePos:
+        """Built-ins come from no file."""
+        return _POS
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        """Objects with a pod spec, on CREATE and UPDATE."""
+        return _pod_parts(inp) is not None
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        """One result (rule ``digest``) listing every image without a digest."""
+        parts = _pod_parts(inp)
+        if parts is None:
+            return ()
+        bad = [
+            f"{where}: {image or '<no image>'}"
+            for where, image in _images(parts[1])
+            if not image or not (parse_image(image).digest or "").startswith("sha256:")
+        ]
+        if not bad:
+            return (RuleResult(self.name, "digest", Result.PASS, action=self.action),)
+        return (
+            RuleResult(
+                self.name,
+                "digest",
+                Result.FAIL,
+                message=f"images not pinned by digest: {', '.join(bad)}",
+                action=self.action,
+                resource=inp.ref,
+                category="Images",
+            ),
+        )
+
+
+def builtin_policies(
+    *,
+    pss: str | None = "restricted",
+    pss_version: str = "latest",
+    allowed_registries: Sequence[str] | None = None,
+    require_digest: bool = False,
+) -> tuple[PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy, ...]:
+    """The built-ins a configuration asks for, in a stable order."""
+    out: list[PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy] = []
+    if pss and pss != "privileged":
+        out.append(PssPolicy(pss, pss_version))
+    if allowed_registries is not None:
+        out.append(AllowedRegistriesPolicy(tuple(allowed_registries)))
+    if require_digest:
+        out.append(DigestRequiredPolicy())
+    return tuple(out)
