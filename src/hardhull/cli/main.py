@@ -54,12 +54,14 @@ def cli() -> None:
 
 
 def _register() -> None:
+    from hardhull.cli.admission import admission
     from hardhull.cli.db import db
     from hardhull.cli.dockerfile import dockerfile
     from hardhull.cli.k8s import k8s
     from hardhull.cli.sbom import sbom
     from hardhull.cli.scan import scan
 
+    cli.add_command(admission)
     cli.add_command(db)
     cli.add_command(k8s)
     cli.add_command(dockerfile)

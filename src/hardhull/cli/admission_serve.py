@@ -1,0 +1,64 @@
+"""``hardhull admission serve --config FILE``: the HTTPS admission webhook."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import click
+
+from hardhull.errors import UsageError
+
+
+@click.command("serve")
+@click.option(
+    "--config",
+    "config_path",
+    required=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML configuration (listen, tls, policies, builtin, modes, exemptions, ...).",
+)
+@click.option(
+    "--log-level",
+    type=click.Choice(["debug", "info", "warning", "error"]),
+    default="info",
+    show_default=True,
+)
+def admission_serve(config_path: Path, log_level: str) -> None:
+    """Serve /validate, /mutate, /healthz, /readyz and /metrics over HTTPS.
+
+    \b
+    Example:
+      hardhull admission serve --config /config/config.yaml
+    """
+    from hardhull.admission.audit import AuditLog
+    from hardhull.admission.config import load_config
+    from hardhull.admission.engine import AdmissionEngine
+    from hardhull.admission.policies import load_admission_policies
+    from hardhull.admission.server import AdmissionApp, make_server
+
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
+    config = load_config(config_path)
+    for path, what in ((config.cert, "tls.cert"), (config.key, "tls.key")):
+        if path is None:
+            raise UsageError(
+                f"{config_path}: {what} is required (the API server only speaks HTTPS)"
+            )
+        if not path.is_file():
+            raise UsageError(f"{config_path}: {what} {path} does not exist")
+    policies, warnings = load_admission_policies(config)
+    for warning in warnings:
+        click.echo(f"hardhull: warning: {warning.pos}: {warning.message}", err=True)
+    audit = None
+    if config.audit_log is not None:
+        audit = AuditLog(
+            config.audit_log, max_bytes=config.audit_max_bytes, backups=config.audit_backups
+        )
+    engine = AdmissionEngine(policies, config, audit)
+    click.echo(
+        f"hardhull: admission webhook on https://{config.address}:{config.port} "
+        f"with {len(policies)} policies ({', '.join(p.name for p in policies[:8])}"
+        f"{', ...' if len(policies) > 8 else ''})",
+        err=True,
+    )
+    make_server(AdmissionApp(engine), config, log_level=log_level).run()
