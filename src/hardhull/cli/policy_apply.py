@@ -1,0 +1,103 @@
+"""``hardhull policy apply POLICIES... --resource PATHS...``: evaluate policies on manifests."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+import orjson
+
+from hardhull.errors import UsageError
+from hardhull.policy.base import AdmissionInput, Result, RuleResult
+from hardhull.policy.loader import load_policies, load_resources
+
+_ORDER = ("pass", "skip", "warn", "error", "fail")
+
+
+def _row(r: RuleResult) -> dict[str, Any]:
+    ref = r.resource
+    return {
+        "policy": r.policy,
+        "rule": r.rule,
+        "resource": {
+            "kind": ref.kind if ref else "",
+            "name": ref.name if ref else "",
+            "namespace": ref.namespace if ref else None,
+            "file": ref.file if ref else None,
+            "line": ref.line if ref else None,
+        },
+        "result": str(r.result),
+        "action": str(r.action),
+        "message": r.message,
+    }
+
+
+@click.command("apply")
+@click.argument("policy_paths", nargs=-1, required=True, type=click.Path())
+@click.option(
+    "--resource",
+    "-r",
+    "resources",
+    multiple=True,
+    required=True,
+    type=click.Path(),
+    help="Manifest file or directory (repeatable).",
+)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["fail", "error", "warn", "none"]),
+    default="fail",
+    help="Exit 1 when any result is at least this bad (warn < error < fail).",
+)
+def policy_apply(
+    policy_paths: tuple[str, ...], resources: tuple[str, ...], fmt: str, fail_on: str
+) -> None:
+    """Evaluate policies against manifests: one result per (policy, rule, resource).
+
+    \b
+    Example:
+      hardhull policy apply policies/ --resource k8s/ --format json
+    """
+    loaded = load_policies(policy_paths)
+    for err in loaded.errors:
+        click.echo(
+            f"hardhull: {'error' if err.fatal else 'note'}: {err.pos}: {err.message}", err=True
+        )
+    if not loaded.policies:
+        raise UsageError("no policies could be loaded")
+    objs, rerrors = load_resources(resources)
+    for err in rerrors:
+        click.echo(f"hardhull: error: {err.pos}: {err.message}", err=True)
+    results: list[RuleResult] = []
+    for res in objs:
+        inp = AdmissionInput(
+            obj=res.obj,
+            kind=res.ref.kind,
+            api_version=res.ref.api_version,
+            namespace=res.ref.namespace or "",
+            name=res.ref.name,
+            ref=res.ref,
+        )
+        for policy in loaded.policies:
+            if policy.applies_to(inp):
+                results.extend(policy.evaluate(inp))
+    rows = [_row(r) for r in results]
+    if fmt == "json":
+        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
+    else:
+        for row in rows:
+            ref = row["resource"]
+            where = f"{ref['namespace']}/" if ref["namespace"] else ""
+            click.echo(
+                f"{row['result'].upper():5} {row['policy']}/{row['rule']} "
+                f"{ref['kind']} {where}{ref['name']}  {row['message']}".rstrip()
+            )
+        counts = {k: sum(1 for r in results if r.result == k) for k in _ORDER}
+        click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    if fail_on != "none":
+        threshold = {"warn": 2, "error": 3, "fail": 4}[fail_on]
+        bad = {Result.WARN: 2, Result.ERROR: 3, Result.FAIL: 4}
+        if any(bad.get(r.result, 0) >= threshold for r in results):
+            sys.exit(1)

@@ -1,0 +1,135 @@
+"""Kyverno auto-generated rules: a Pod rule extended to Pod controllers.
+
+Controllers with ``spec.template`` get ``autogen-<rule>``; CronJob (whose Pod template is
+``spec.jobTemplate.spec.template``) gets ``autogen-cronjob-<rule>``. The annotation
+``pod-policies.kyverno.io/autogen-controllers`` (``none`` or a comma list) selects them.
+Rules that filter by names, selectors or annotations are not extended (as in Kyverno).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from typing import Any
+
+from hardhull.policy.kyverno.match import block_kinds
+
+ANNOTATION = "pod-policies.kyverno.io/autogen-controllers"
+DEFAULT_CONTROLLERS = (
+    "DaemonSet",
+    "Deployment",
+    "Job",
+    "StatefulSet",
+    "ReplicaSet",
+    "ReplicationController",
+    "CronJob",
+)
+_BLOCKING = ("names", "name", "selector", "annotations")
+
+
+def controllers(annotations: Mapping[str, Any]) -> tuple[str, ...]:
+    """Which controllers autogen targets for a policy with these annotations."""
+    raw = annotations.get(ANNOTATION)
+    if raw is None:
+        return DEFAULT_CONTROLLERS
+    text = str(raw).strip()
+    if text.lower() == "none" or not text:
+        return ()
+    return tuple(c.strip() for c in text.split(",") if c.strip())
+
+
+def _filters(block: Any) -> list[Mapping[str, Any]]:
+    if not isinstance(block, Mapping):
+        return []
+    out = list(block.get("any") or []) + list(block.get("all") or [])
+    if "resources" in block:
+        out.append(block)
+    return [f for f in out if isinstance(f, Mapping)]
+
+
+def can_autogen(rule: Mapping[str, Any]) -> bool:
+    """Only rules that match (and exclude) nothing but Pods, without name/label filters."""
+    kinds = block_kinds(rule.get("match"))
+    if not kinds or any(k.split("/")[-1] != "Pod" for k in kinds):
+        return False
+    if any(k.split("/")[-1] != "Pod" for k in block_kinds(rule.get("exclude"))):
+        return False
+    for block in (rule.get("match"), rule.get("exclude")):
+        for f in _filters(block):
+            res = f.get("resources") or {}
+            if any(res.get(key) for key in _BLOCKING):
+                return False
+    return "validate" in rule
+
+
+def _replace(value: Any, prefix: str) -> Any:
+    if isinstance(value, str):
+        out = value
+        for root in ("request.object", "request.oldObject"):
+            out = out.replace(f"{root}.spec", f"{root}.{prefix}.spec@@")
+            out = out.replace(f"{root}.metadata", f"{root}.{prefix}.metadata")
+        return out.replace(".spec@@", ".spec")
+    if isinstance(value, Mapping):
+        return {k: _replace(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_replace(v, prefix) for v in value]
+    return value
+
+
+def _wrap(pattern: Any, cronjob: bool) -> Any:
+    inner = {"spec": {"template": pattern}}
+    return {"spec": {"jobTemplate": inner}} if cronjob else inner
+
+
+def _set_kinds(block: Any, kinds: list[str]) -> Any:
+    if not isinstance(block, Mapping):
+        return block
+    out = dict(block)
+    for key in ("any", "all"):
+        if out.get(key):
+            out[key] = [_set_kinds_filter(f, kinds) for f in out[key]]
+    if "resources" in out:
+        out = _set_kinds_filter(out, kinds)
+    return out
+
+
+def _set_kinds_filter(flt: Mapping[str, Any], kinds: list[str]) -> dict[str, Any]:
+    out = dict(flt)
+    res = dict(out.get("resources") or {})
+    if res.get("kinds"):
+        res["kinds"] = list(kinds)
+    out["resources"] = res
+    return out
+
+
+def _generate(rule: Mapping[str, Any], kinds: list[str], cronjob: bool) -> dict[str, Any]:
+    prefix = "spec.jobTemplate.spec.template" if cronjob else "spec.template"
+    out: dict[str, Any] = copy.deepcopy(dict(rule))
+    out["name"] = ("autogen-cronjob-" if cronjob else "autogen-") + str(rule.get("name"))
+    out["match"] = _set_kinds(out.get("match"), kinds)
+    if out.get("exclude"):
+        out["exclude"] = _set_kinds(out["exclude"], kinds)
+    validate = dict(out.get("validate") or {})
+    if "pattern" in validate:
+        validate["pattern"] = _wrap(validate["pattern"], cronjob)
+    if "anyPattern" in validate and isinstance(validate["anyPattern"], list):
+        validate["anyPattern"] = [_wrap(p, cronjob) for p in validate["anyPattern"]]
+    out["validate"] = _replace(validate, prefix)
+    for key in ("preconditions", "context"):
+        if key in out:
+            out[key] = _replace(out[key], prefix)
+    return out
+
+
+def expand(rule: Mapping[str, Any], annotations: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The generated controller rules for ``rule`` (empty when it cannot be extended)."""
+    if not can_autogen(rule):
+        return []
+    targets = controllers(annotations)
+    plain = [c for c in targets if c != "CronJob"]
+    out = []
+    if plain:
+        out.append(_generate(rule, plain, cronjob=False))
+    if "CronJob" in targets:
+        out.append(_generate(rule, ["CronJob"], cronjob=True))
+    return out

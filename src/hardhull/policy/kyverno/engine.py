@@ -1,0 +1,239 @@
+"""A compiled Kyverno ``ClusterPolicy``/``Policy`` and the evaluation of its validate rules.
+
+Flow per rule (as Kyverno ``validate_resource.go``): match/exclude, context variables,
+preconditions (false -> skip), then ``deny`` conditions, ``pattern``/``anyPattern`` or
+``foreach``. Rules that need something hardhull does not support carry the reason and
+evaluate to ``error``, never to ``pass``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from hardhull.errors import HardhullError
+from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.kyverno import conditions
+from hardhull.policy.kyverno.match import block_matches
+from hardhull.policy.kyverno.pattern import Status, match_pattern
+from hardhull.policy.kyverno.variables import query, substitute
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One validate rule (possibly auto-generated), with its raw spec kept read-only."""
+
+    name: str
+    spec: Mapping[str, Any] = field(hash=False, compare=False)
+    action: Action
+    pos: SourcePos
+    unsupported: str = ""
+    origin: str = ""  # the Pod rule an autogen rule was generated from
+
+
+def _action(value: Any, default: Action) -> Action:
+    if value is None:
+        return default
+    return Action.DENY if str(value).lower() == "enforce" else Action.AUDIT
+
+
+def action_of(value: Any) -> Action:
+    """``validationFailureAction`` -> Action (Kyverno's default is Audit)."""
+    return _action(value, Action.AUDIT)
+
+
+def rule_action(rule: Mapping[str, Any], default: Action) -> Action:
+    """The per-rule ``validate.failureAction`` when present, else the policy's."""
+    validate = rule.get("validate") or {}
+    return _action(validate.get("failureAction"), default)
+
+
+def _context(inp: AdmissionInput) -> dict[str, Any]:
+    obj = dict(inp.obj) if inp.obj is not None else {}
+    old = dict(inp.old_obj) if inp.old_obj is not None else {}
+    user = dict(inp.user_info)
+    username = str(user.get("username", ""))
+    sa_ns, sa_name = "", ""
+    if username.startswith("system:serviceaccount:"):
+        _, _, rest = username.partition("system:serviceaccount:")
+        sa_ns, _, sa_name = rest.partition(":")
+    return {
+        "request": {
+            "object": obj,
+            "oldObject": old or None,
+            "operation": inp.operation,
+            "namespace": inp.namespace,
+            "name": inp.name,
+            "userInfo": user,
+            "kind": {"kind": inp.kind},
+            "dryRun": inp.dry_run,
+        },
+        "serviceAccountName": sa_name,
+        "serviceAccountNamespace": sa_ns,
+        "@": obj,
+    }
+
+
+class _RuleError(HardhullError):
+    """A rule could not be evaluated against this resource."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    result: Result
+    detail: str = ""
+
+
+_PASS = _Verdict(Result.PASS)
+_SKIP = _Verdict(Result.SKIP)
+
+
+def _load_context(entries: Any, data: dict[str, Any]) -> None:
+    for entry in entries or []:
+        var = entry.get("variable") if isinstance(entry, Mapping) else None
+        if not isinstance(var, Mapping):
+            raise _RuleError(f"context entry {entry.get('name')!r} is unsupported")
+        value = substitute(var.get("value"), data) if "value" in var else None
+        if "jmesPath" in var:
+            source = value if "value" in var else data
+            value = query(str(var["jmesPath"]), source if isinstance(source, Mapping) else {})
+        if value is None and "default" in var:
+            value = substitute(var["default"], data)
+        data[str(entry["name"])] = value
+
+
+def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) -> _Verdict:
+    if "pattern" in validate:
+        outcome = match_pattern(resource, substitute(validate["pattern"], data))
+        if outcome.status == Status.OK:
+            return _PASS
+        if outcome.status in (Status.SKIP, Status.GLOBAL_SKIP):
+            return _Verdict(Result.SKIP, outcome.detail)
+        return _Verdict(Result.FAIL, f"rule failed at path {outcome.path}")
+    if "anyPattern" in validate:
+        alternatives = validate["anyPattern"] or []
+        failures, skipped = [], 0
+        for i, pat in enumerate(alternatives):
+            outcome = match_pattern(resource, substitute(pat, data))
+            if outcome.status == Status.OK:
+                return _PASS
+            if outcome.status in (Status.SKIP, Status.GLOBAL_SKIP):
+                skipped += 1
+            else:
+                failures.append(f"anyPattern[{i}] failed at path {outcome.path}")
+        if alternatives and skipped == len(alternatives):
+            return _SKIP
+        return _Verdict(Result.FAIL, "; ".join(failures))
+    if "deny" in validate:
+        deny = validate["deny"] or {}
+        if conditions.evaluate(deny.get("conditions"), data):
+            return _Verdict(Result.FAIL, "")
+        return _PASS
+    if "foreach" in validate:
+        return _foreach(validate["foreach"], data)
+    raise _RuleError("validate rule has no pattern, anyPattern, deny or foreach")
+
+
+def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdict:
+    applied = 0
+    for decl in decls:
+        expr = str(decl.get("list", "")).strip()
+        if expr.startswith("{{") and expr.endswith("}}"):
+            expr = expr[2:-2]
+        elements = query(expr, data)
+        if elements is None:
+            continue
+        if isinstance(elements, Mapping):
+            elements = [{"key": k, "value": v} for k, v in elements.items()]
+        if not isinstance(elements, list):
+            raise _RuleError(f"foreach list {expr!r} is not a list")
+        scope = decl.get("elementScope")
+        for index, element in enumerate(elements):
+            local = dict(data)
+            local["element"] = element
+            local["elementIndex"] = index
+            local["@"] = element
+            _load_context(decl.get("context"), local)
+            if not conditions.evaluate(decl.get("preconditions"), local):
+                continue
+            on_element = scope is not False
+            target = element if on_element else data["request"]["object"]
+            verdict = _patterns(target, decl, local)
+            if verdict.result == Result.SKIP:
+                continue
+            if verdict.result != Result.PASS:
+                where = f"foreach element {index}"
+                return _Verdict(verdict.result, f"{where}: {verdict.detail}".rstrip(": "))
+            applied += 1
+    return _PASS if applied else _SKIP
+
+
+@dataclass(frozen=True)
+class KyvernoPolicy:
+    """A compiled Kyverno policy: implements :class:`hardhull.policy.base.Policy`."""
+
+    name: str
+    kind: str
+    pos: SourcePos
+    rules: tuple[Rule, ...]
+    namespace: str = ""
+    severity: str = ""
+    category: str = ""
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        """Namespaced ``Policy`` objects only see their own namespace."""
+        return not (self.kind == "Policy" and self.namespace and inp.namespace != self.namespace)
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        """One result per rule whose match/exclude selects ``inp``."""
+        if not self.applies_to(inp):
+            return []
+        out: list[RuleResult] = []
+        for rule in self.rules:
+            spec = rule.spec
+            if not block_matches(spec.get("match"), inp, empty=False):
+                continue
+            if block_matches(spec.get("exclude"), inp, empty=False):
+                continue
+            out.append(self._run(rule, inp))
+        return out
+
+    def _result(self, rule: Rule, inp: AdmissionInput, verdict: _Verdict) -> RuleResult:
+        message = verdict.detail
+        if verdict.result == Result.FAIL:
+            custom = ""
+            raw = (rule.spec.get("validate") or {}).get("message")
+            if raw:
+                try:
+                    custom = str(substitute(str(raw), _context(inp)))
+                except HardhullError as exc:
+                    custom = f"{raw} (message variables failed: {exc})"
+            parts = [p for p in (custom.strip(), verdict.detail) if p]
+            message = "validation error: " + "; ".join(parts) if parts else "validation error"
+        return RuleResult(
+            policy=self.name,
+            rule=rule.name,
+            result=verdict.result,
+            message=message,
+            action=rule.action,
+            resource=inp.ref,
+            severity=self.severity,
+            category=self.category,
+        )
+
+    def _run(self, rule: Rule, inp: AdmissionInput) -> RuleResult:
+        if rule.unsupported:
+            return self._result(rule, inp, _Verdict(Result.ERROR, rule.unsupported))
+        data = _context(inp)
+        spec = rule.spec
+        try:
+            _load_context(spec.get("context"), data)
+            if not conditions.evaluate(spec.get("preconditions"), data):
+                return self._result(rule, inp, _Verdict(Result.SKIP, "preconditions not met"))
+            verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
+        except HardhullError as exc:
+            verdict = _Verdict(Result.ERROR, str(exc))
+        except (TypeError, ValueError, KeyError, RecursionError) as exc:
+            verdict = _Verdict(Result.ERROR, f"{type(exc).__name__}: {exc}")
+        return self._result(rule, inp, verdict)

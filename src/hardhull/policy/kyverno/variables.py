@@ -1,0 +1,246 @@
+"""``{{ jmespath }}`` variables: compiled once at load, substituted per evaluation.
+
+A string that is exactly one ``{{ expr }}`` becomes the typed JMESPath result; a string
+with several (or with text around them) gets each result interpolated as text (JSON for
+non-strings). ``\\{{`` escapes a brace. Kyverno's custom JMESPath functions that real
+policies use are registered here (``to_upper``, ``split``, ``regex_match``, ...).
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import jmespath
+import jmespath.exceptions
+import yaml
+from jmespath import functions
+
+from hardhull.errors import HardhullError
+from hardhull.policy.kyverno.values import compare, wildcard_match
+
+_VAR = re.compile(r"(?<!\\)\{\{(.*?)\}\}", re.DOTALL)
+
+
+class VariableError(HardhullError):
+    """A ``{{ }}`` expression does not compile or cannot be evaluated."""
+
+
+class _KyvernoFunctions(functions.Functions):
+    """The Kyverno JMESPath extensions hardhull supports."""
+
+    @functions.signature({"types": ["string"]})
+    def _func_to_upper(self, s: str) -> str:
+        return s.upper()
+
+    @functions.signature({"types": ["string"]})
+    def _func_to_lower(self, s: str) -> str:
+        return s.lower()
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_trim(self, s: str, cut: str) -> str:
+        return s.strip(cut)
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_split(self, s: str, sep: str) -> list[str]:
+        return s.split(sep)
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_equal_fold(self, a: str, b: str) -> bool:
+        return a.casefold() == b.casefold()
+
+    @functions.signature(
+        {"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]}
+    )
+    def _func_replace(self, s: str, old: str, new: str, n: float) -> str:
+        return s.replace(old, new, int(n))
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
+    def _func_replace_all(self, s: str, old: str, new: str) -> str:
+        return s.replace(old, new)
+
+    @functions.signature({"types": ["string"]}, {"types": ["number"]})
+    def _func_truncate(self, s: str, n: float) -> str:
+        return s[: int(n)]
+
+    @functions.signature({"types": ["string"]}, {"types": ["string", "number"]})
+    def _func_regex_match(self, rx: str, s: str | float) -> bool:
+        return re.search(rx, str(s)) is not None
+
+    @functions.signature(
+        {"types": ["string"]}, {"types": ["string", "number"]}, {"types": ["string", "number"]}
+    )
+    def _func_regex_replace_all(self, rx: str, s: str | float, repl: str | float) -> str:
+        return re.sub(rx, re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(repl)), str(s))
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_pattern_match(self, pattern: str, s: str) -> bool:
+        return wildcard_match(pattern, s)
+
+    @functions.signature({"types": ["string"]})
+    def _func_base64_decode(self, s: str) -> str:
+        return base64.b64decode(s).decode("utf-8", "replace")
+
+    @functions.signature({"types": ["string"]})
+    def _func_base64_encode(self, s: str) -> str:
+        return base64.b64encode(s.encode()).decode()
+
+    @functions.signature({"types": ["string"]})
+    def _func_parse_json(self, s: str) -> Any:
+        return json.loads(s)
+
+    @functions.signature({"types": ["string"]})
+    def _func_parse_yaml(self, s: str) -> Any:
+        return yaml.safe_load(s)
+
+    @functions.signature({"types": ["object"]}, {"types": ["string"]}, {"types": ["string"]})
+    def _func_items(self, obj: Mapping[str, Any], k: str, v: str) -> list[dict[str, Any]]:
+        return [{k: key, v: val} for key, val in sorted(obj.items())]
+
+    @functions.signature({"types": ["array"]}, {"types": ["array"]})
+    def _func_object_from_lists(self, keys: list[Any], vals: list[Any]) -> dict[str, Any]:
+        return {str(k): (vals[i] if i < len(vals) else None) for i, k in enumerate(keys)}
+
+    @functions.signature({"types": ["object", "array"]}, {"types": ["string", "number"]})
+    def _func_lookup(self, coll: Any, key: Any) -> Any:
+        if isinstance(coll, dict):
+            return coll.get(key)
+        i = int(key)
+        return coll[i] if 0 <= i < len(coll) else None
+
+    @functions.signature({"types": ["object"]}, {"types": ["object"]})
+    def _func_label_match(self, selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
+        return all(labels.get(k) == v for k, v in selector.items())
+
+    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
+    def _func_add(self, a: Any, b: Any) -> Any:
+        return _arith(a, b, "+")
+
+    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
+    def _func_subtract(self, a: Any, b: Any) -> Any:
+        return _arith(a, b, "-")
+
+    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
+    def _func_multiply(self, a: Any, b: Any) -> Any:
+        return _arith(a, b, "*")
+
+    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
+    def _func_divide(self, a: Any, b: Any) -> Any:
+        return _arith(a, b, "/")
+
+    @functions.signature({"types": ["array"]})
+    def _func_sum(self, items: list[Any]) -> Any:
+        total: Any = 0
+        for item in items:
+            total = _arith(total, item, "+")
+        return total
+
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_compare(self, a: str, b: str) -> int:
+        return (a > b) - (a < b)
+
+
+def _arith(a: Any, b: Any, op: str) -> Any:
+    if not isinstance(a, int | float) or not isinstance(b, int | float):
+        raise VariableError(f"arithmetic on non-numbers ({a!r} {op} {b!r}) is unsupported")
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    if op == "*":
+        return a * b
+    if b == 0:
+        raise VariableError("division by zero")
+    return a / b
+
+
+_OPTIONS = jmespath.Options(custom_functions=_KyvernoFunctions())
+
+
+@functools.lru_cache(maxsize=8192)
+def compile_expr(expr: str) -> Any:
+    """Compile one JMESPath expression (cached: compile once, evaluate many)."""
+    text = expr.strip()
+    try:
+        return jmespath.compile(text)
+    except jmespath.exceptions.JMESPathError as exc:
+        raise VariableError(f"JMESPath {text!r} does not compile: {exc}") from exc
+
+
+def query(expr: str, data: Mapping[str, Any]) -> Any:
+    """Evaluate ``expr`` (compiled, cached) over ``data``."""
+    text = expr.strip()
+    if text == "@":
+        return data.get("@")
+    try:
+        return compile_expr(text).search(data, options=_OPTIONS)
+    except VariableError:
+        raise
+    except (jmespath.exceptions.JMESPathError, ValueError, TypeError, KeyError) as exc:
+        raise VariableError(f"JMESPath {text!r} failed: {exc}") from exc
+
+
+def precompile(value: Any) -> None:
+    """Compile every ``{{ }}`` expression inside ``value``; raise on the first bad one."""
+    if isinstance(value, str):
+        for m in _VAR.finditer(value):
+            if m.group(1).strip() != "@":
+                compile_expr(m.group(1))
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            precompile(k)
+            precompile(v)
+    elif isinstance(value, list):
+        for v in value:
+            precompile(v)
+
+
+def has_variables(value: Any) -> bool:
+    """Does ``value`` (recursively) contain a ``{{ }}`` variable."""
+    if isinstance(value, str):
+        return _VAR.search(value) is not None
+    if isinstance(value, Mapping):
+        return any(has_variables(k) or has_variables(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_variables(v) for v in value)
+    return False
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    return json.dumps(value, separators=(",", ":"))
+
+
+def substitute(value: Any, data: Mapping[str, Any]) -> Any:
+    """Replace ``{{ }}`` variables in ``value`` (recursively) with their results."""
+    if isinstance(value, str):
+        if "{{" not in value:
+            return value
+        whole = _VAR.fullmatch(value.strip())
+        if whole is not None:
+            return query(whole.group(1), data)
+        out = _VAR.sub(lambda m: _text(query(m.group(1), data)), value)
+        return out.replace("\\{{", "{{")
+    if isinstance(value, Mapping):
+        return {substitute(k, data): substitute(v, data) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, data) for v in value]
+    return value
+
+
+__all__ = [
+    "VariableError",
+    "compare",
+    "compile_expr",
+    "has_variables",
+    "precompile",
+    "query",
+    "substitute",
+]

@@ -1,0 +1,196 @@
+"""Run declarative policy tests: ``kyverno-test.yaml`` files (``cli.kyverno.io`` Test).
+
+A test names its policies and resources (paths relative to the test file) and the
+expected ``{policy, rule, resource(s), kind, result}`` tuples. Every policy is evaluated
+once per resource; each expected tuple is one case. A rule that did not apply to a
+resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
+``autogen-cronjob-<rule>``) answer for the rule they were generated from.
+Supported ``values``/``variables``: ``globalValues`` ``request.operation`` and the
+``namespaceSelector`` labels; other variables are reported as unsupported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from hardhull.errors import UsageError
+from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
+from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
+
+TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
+
+
+@dataclass(frozen=True, slots=True)
+class CaseResult:
+    """One expected tuple, checked."""
+
+    test: str
+    policy: str
+    rule: str
+    resource: str
+    kind: str
+    expected: str
+    actual: str
+    file: str
+
+    @property
+    def ok(self) -> bool:
+        """Did the engine agree with the expectation."""
+        return self.expected == self.actual
+
+
+@dataclass(frozen=True, slots=True)
+class TestOutcome:
+    """Every case of every test file, plus load problems."""
+
+    cases: tuple[CaseResult, ...]
+    errors: tuple[LoadError, ...]
+
+    @property
+    def passed(self) -> int:
+        """Cases that matched."""
+        return sum(1 for c in self.cases if c.ok)
+
+    @property
+    def failed(self) -> int:
+        """Cases that did not match, plus test files that could not run."""
+        return sum(1 for c in self.cases if not c.ok) + sum(1 for e in self.errors if e.fatal)
+
+
+def find_tests(paths: Iterable[str]) -> list[Path]:
+    """Every ``kyverno-test.yaml`` under ``paths`` (hidden directories included)."""
+    out: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if not path.exists():
+            raise UsageError(f"{name}: no such file or directory")
+        if path.is_file():
+            out.append(path)
+            continue
+        for candidate in TEST_FILE_NAMES:
+            out.extend(path.rglob(candidate))
+    return sorted(set(out))
+
+
+def _values(test: Mapping[str, Any], base: Path) -> Mapping[str, Any]:
+    inline = test.get("values")
+    if isinstance(inline, Mapping):
+        return inline
+    ref = test.get("variables")
+    if isinstance(ref, str):
+        docs, _ = parse_documents((base / ref).read_bytes(), str(base / ref))
+        if docs:
+            return docs[0].obj
+    return {}
+
+
+def _key(policy: str, rule: str, kind: str, name: str, ns: str) -> tuple[str, str, str, str, str]:
+    return (policy, rule, kind, name, ns)
+
+
+def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
+    """Run one test file."""
+    base = file.parent
+    docs, errors = parse_documents(file.read_bytes(), str(file))
+    if not docs:
+        return [], errors or [LoadError(SourcePos(str(file)), "empty test file")]
+    test = docs[0].obj
+    name = str(test.get("name") or (test.get("metadata") or {}).get("name") or file.parent.name)
+
+    def rel(items: Any) -> list[str]:
+        return [str(base / str(p)) for p in items or []]
+
+    try:
+        pdocs, perr = read_paths(rel(test.get("policies")))
+        resources, rerr = load_resources(rel(test.get("resources")))
+    except UsageError as exc:
+        return [], [LoadError(SourcePos(str(file)), str(exc))]
+    errors += perr + rerr
+    loaded = compile_documents(pdocs)
+    errors += list(loaded.errors)
+    values = _values(test, base)
+    glob = values.get("globalValues") or {}
+    operation = str(glob.get("request.operation", "CREATE"))
+    ns_labels = {
+        str(n.get("name")): n.get("labels") or {} for n in values.get("namespaceSelector") or []
+    }
+    actual: dict[tuple[str, str, str, str, str], str] = {}
+    for res in resources:
+        ns = res.ref.namespace or ""
+        nsobj = {"metadata": {"name": ns, "labels": ns_labels.get(ns, {})}} if ns else None
+        inp = AdmissionInput(
+            obj=res.obj,
+            operation=operation,
+            kind=res.ref.kind,
+            api_version=res.ref.api_version,
+            namespace=ns,
+            name=res.ref.name,
+            namespace_obj=nsobj,
+            ref=res.ref,
+        )
+        for policy in loaded.policies:
+            for r in policy.evaluate(inp):
+                for rule in _rule_names(r.rule):
+                    key = _key(policy.name, rule, res.ref.kind, res.ref.name, ns)
+                    if key not in actual or actual[key] == Result.SKIP:
+                        actual[key] = str(r.result)
+    cases: list[CaseResult] = []
+    for exp in test.get("results") or []:
+        names = list(exp.get("resources") or [])
+        if exp.get("resource"):
+            names.append(exp["resource"])
+        pname = str(exp.get("policy", "")).rpartition("/")[2]
+        for rname in names:
+            ns, _, short = str(rname).rpartition("/")
+            got = _lookup(
+                actual, pname, str(exp.get("rule", "")), str(exp.get("kind", "")), short, ns
+            )
+            cases.append(
+                CaseResult(
+                    test=name,
+                    policy=pname,
+                    rule=str(exp.get("rule", "")),
+                    resource=str(rname),
+                    kind=str(exp.get("kind", "")),
+                    expected=str(exp.get("result", "")),
+                    actual=got,
+                    file=str(file),
+                )
+            )
+    return cases, errors
+
+
+def _rule_names(rule: str) -> list[str]:
+    for prefix in ("autogen-cronjob-", "autogen-"):
+        if rule.startswith(prefix):
+            return [rule, rule[len(prefix) :]]
+    return [rule]
+
+
+def _lookup(
+    actual: Mapping[tuple[str, str, str, str, str], str],
+    policy: str,
+    rule: str,
+    kind: str,
+    name: str,
+    ns: str,
+) -> str:
+    for (p, r, k, n, s), value in actual.items():
+        same = p == policy and r == rule and n == name
+        if same and (not kind or k == kind) and (not ns or s == ns):
+            return value
+    return str(Result.SKIP)
+
+
+def run_tests(paths: Iterable[str]) -> TestOutcome:
+    """Run every test file under ``paths``."""
+    cases: list[CaseResult] = []
+    errors: list[LoadError] = []
+    for file in find_tests(paths):
+        c, e = run_test_file(file)
+        cases += c
+        errors += e
+    return TestOutcome(tuple(cases), tuple(errors))
