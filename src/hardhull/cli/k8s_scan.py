@@ -65,6 +65,11 @@ def _now() -> str:
     type=click.Choice(LEVELS, case_sensitive=False),
     help="Exit with code 1 when an unexempted failure at or above this level remains.",
 )
+@click.option(
+    "--show-passed",
+    is_flag=True,
+    help="List every passed (control, resource) as a result too (default: counted only).",
+)
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="API timeout (s).")
 def k8s_scan(
     paths: tuple[str, ...],
@@ -80,6 +85,7 @@ def k8s_scan(
     fmt: str,
     output: Path | None,
     fail_on: str | None,
+    show_passed: bool,
     timeout: float,
 ) -> None:
     """Check PATH... (files, directories, - for stdin; YAML/JSON, multi-document,
@@ -134,6 +140,7 @@ def k8s_scan(
             exceptions=exceptions,
             allowed_registries=allowed_registries,
             created=_now(),
+            show_passed=show_passed,
         ),
         default_checks(),
         default_cluster_checks(),

@@ -5,6 +5,12 @@ mappings). A **check** evaluates one control (or a family, such as the PSS check
 returns findings of kind ``posture`` with ``rule_id`` = the control id and ``resource``
 set. Per-object checks see one resource at a time; cluster checks see them all (default-
 deny NetworkPolicies per namespace, RBAC bindings -> service accounts -> workloads).
+
+A check decides pass or fail per (control, resource). Failures (and warnings) are
+:class:`~hardhull.model.Finding` objects; a pass is a small :class:`Pass` that the engine
+counts per control and namespace, and turns into a ``pass`` finding only when the caller
+asks for passes (``hardhull k8s scan --show-passed``). Building a finding per pass was
+most of the cost of a scan (issue 4).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from hardhull.model import Finding, Resource, Severity
+from hardhull.model import Finding, Resource, ResourceRef, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +35,25 @@ class Control:
     remediation: str
     frameworks: tuple[tuple[str, str], ...] = ()
     family: str = "kubernetes"
+
+
+@dataclass(frozen=True, slots=True)
+class Pass:
+    """``rule_id`` passed. ``ref`` is the resource it passed for; ``None`` means the
+    resource being evaluated (per-resource checks return one shared instance per control,
+    so a pass costs no allocation). ``message`` and ``evidence`` are used only when the
+    pass is materialised as a finding."""
+
+    rule_id: str
+    title: str
+    severity: Severity
+    ref: ResourceRef | None = None
+    message: str = ""
+    evidence: tuple[tuple[str, str], ...] = ()
+
+
+#: What a check returns: findings for what did not pass, :class:`Pass` for what did.
+CheckResult = Finding | Pass
 
 
 @dataclass(frozen=True)
@@ -48,7 +73,7 @@ class ResourceCheck(Protocol):
     @property
     def controls(self) -> tuple[Control, ...]: ...
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]: ...
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]: ...
 
 
 class ClusterCheck(Protocol):
@@ -57,4 +82,4 @@ class ClusterCheck(Protocol):
     @property
     def controls(self) -> tuple[Control, ...]: ...
 
-    def evaluate_all(self, ctx: PostureContext) -> Iterable[Finding]: ...
+    def evaluate_all(self, ctx: PostureContext) -> Iterable[CheckResult]: ...

@@ -5,19 +5,35 @@ resource and each :class:`~hardhull.posture.base.ClusterCheck` once. A check tha
 does not stop the run: it becomes an ``error`` finding for that resource (or for the
 whole input) and a ``check-error`` coverage gap, so a broken check never reads as a pass.
 
+Passes (:class:`~hardhull.posture.base.Pass`) are counted per (control id, namespace) in
+:attr:`PostureRun.passes`; they become ``pass`` findings (:func:`pass_finding`) only with
+``show_passed``. The counts feed the per-control tallies, the framework pass rate and the
+PolicyReport summaries.
+
 :class:`PssCheck` adapts the Pod Security Standards evaluator (``posture/pss``) to the
-check interface: one finding per PSA check id and pod-bearing resource, ``fail`` or
-``pass``.
+check interface: a finding per failed PSA check id and pod-bearing resource, a pass for
+each other one.
 """
 
 from __future__ import annotations
 
 import importlib
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from hardhull.model import Finding, FindingKind, Gap, Resource, Severity, Status
-from hardhull.posture.base import ClusterCheck, Control, PostureContext, ResourceCheck
+from hardhull.model import Finding, FindingKind, Gap, Resource, ResourceRef, Severity, Status
+from hardhull.posture.base import (
+    CheckResult,
+    ClusterCheck,
+    Control,
+    Pass,
+    PostureContext,
+    ResourceCheck,
+)
+
+#: (control id, namespace or None, number of resources that passed it)
+PassCount = tuple[str, str | None, int]
 
 #: Kinds that carry a pod (template) checked with the pod's own rules.
 POD_KINDS = frozenset(
@@ -57,6 +73,62 @@ def _error(check: object, exc: Exception, resource: Resource | None) -> Finding:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class PostureRun:
+    """What the engine concluded: the non-passing ``findings`` (plus the materialised
+    passes when asked for), the ``gaps`` of checks that failed, and ``passes``: how many
+    resources passed each control, per namespace (sorted)."""
+
+    findings: tuple[Finding, ...]
+    gaps: tuple[Gap, ...]
+    passes: tuple[PassCount, ...] = ()
+
+
+def pass_finding(item: Pass, ref: ResourceRef) -> Finding:
+    """The ``pass`` finding of ``item`` about ``ref`` (only built on request)."""
+    subject = ref.label()
+    return Finding(
+        kind=FindingKind.POSTURE,
+        status=Status.PASS,
+        severity=item.severity,
+        rule_id=item.rule_id,
+        title=item.title,
+        subject=subject,
+        message=item.message or f"{subject}: {item.rule_id} passed",
+        evidence=item.evidence,
+        resource=ref,
+    )
+
+
+class _Collector:
+    """Sorts check results into findings and pass counts (and pass findings on request)."""
+
+    __slots__ = ("counts", "findings", "show_passed")
+
+    def __init__(self, show_passed: bool) -> None:
+        self.findings: list[Finding] = []
+        self.counts: dict[tuple[str, str | None], int] = {}
+        self.show_passed = show_passed
+
+    def add(self, results: Iterable[CheckResult], ref: ResourceRef | None) -> None:
+        counts, findings = self.counts, self.findings
+        for item in results:
+            if isinstance(item, Pass):
+                target = item.ref or ref
+                if target is None:  # a cluster check's pass must name its resource
+                    raise ValueError(f"pass of {item.rule_id} names no resource")
+                key = (item.rule_id, target.namespace)
+                counts[key] = counts.get(key, 0) + 1
+                if self.show_passed:
+                    findings.append(pass_finding(item, target))
+            else:
+                findings.append(item)
+
+    def passes(self) -> tuple[PassCount, ...]:
+        ordered = sorted(self.counts.items(), key=lambda kv: (kv[0][0], kv[0][1] or ""))
+        return tuple((rule, ns, n) for (rule, ns), n in ordered)
+
+
 def run_posture(
     resources: Sequence[Resource],
     ctx: PostureContext,
@@ -64,36 +136,36 @@ def run_posture(
     cluster_checks: Iterable[ClusterCheck] = (),
     *,
     strict: bool = False,
-) -> tuple[list[Finding], list[Gap]]:
+    show_passed: bool = False,
+) -> PostureRun:
     """Run ``checks`` on every resource and ``cluster_checks`` once on ``ctx``.
 
-    Returns the findings (unsorted) and the gaps of checks that failed. ``strict``
-    re-raises check failures (for tests)."""
-    findings: list[Finding] = []
+    Findings are unsorted; passes are counted, and materialised as findings only with
+    ``show_passed``. ``strict`` re-raises check failures (for tests)."""
+    out = _Collector(show_passed)
     gaps: list[Gap] = []
     check_list = tuple(checks)
     for resource in resources:
+        ref = resource.ref
         for check in check_list:
             try:
-                findings.extend(check.evaluate(resource, ctx))
+                out.add(check.evaluate(resource, ctx), ref)
             except Exception as exc:
                 if strict:
                     raise
-                findings.append(_error(check, exc, resource))
-                gaps.append(
-                    Gap("check-error", resource.ref.label(), f"{_check_name(check)}: {exc}")
-                )
+                out.findings.append(_error(check, exc, resource))
+                gaps.append(Gap("check-error", ref.label(), f"{_check_name(check)}: {exc}"))
     for cluster_check in cluster_checks:
         try:
-            findings.extend(cluster_check.evaluate_all(ctx))
+            out.add(cluster_check.evaluate_all(ctx), None)
         except Exception as exc:
             if strict:
                 raise
-            findings.append(_error(cluster_check, exc, None))
+            out.findings.append(_error(cluster_check, exc, None))
             gaps.append(
                 Gap("check-error", "cluster checks", f"{_check_name(cluster_check)}: {exc}")
             )
-    return findings, gaps
+    return PostureRun(tuple(out.findings), tuple(gaps), out.passes())
 
 
 # --- Pod Security Standards adapter ------------------------------------------------------
@@ -112,6 +184,7 @@ class PssCheck:
         self._controls = tuple(controls)
         self._by_id: Mapping[str, Control] = {c.id: c for c in controls}
         self._titles: dict[tuple[str, str], tuple[str, Severity]] = {}
+        self._passes: dict[tuple[str, str, str, str], Pass] = {}
 
     @property
     def controls(self) -> tuple[Control, ...]:
@@ -124,8 +197,20 @@ class PssCheck:
             return control.severity
         return _BASELINE_SEVERITY if level == "baseline" else _RESTRICTED_SEVERITY
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
-        """One finding per PSA check for pod-bearing resources; nothing for other kinds."""
+    def _pass(
+        self, check_id: str, level: str, head: tuple[str, Severity], ctx: PostureContext
+    ) -> Pass:
+        key = (check_id, level, ctx.pss_level, ctx.pss_version)
+        shared = self._passes.get(key)
+        if shared is None:
+            evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
+            shared = Pass(check_id, head[0], head[1], evidence=evidence)
+            self._passes[key] = shared
+        return shared
+
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
+        """A finding per failed PSA check of a pod-bearing resource and a pass per other
+        one; nothing for other kinds."""
         if resource.ref.kind not in POD_KINDS:
             return []
         pss: Any = importlib.import_module("hardhull.posture.pss")
@@ -134,7 +219,7 @@ class PssCheck:
             return []
         metadata, spec = found
         results = pss.evaluate_pod(metadata, spec, ctx.pss_level, ctx.pss_version)
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         ref = resource.ref
         subject = ref.label()
         evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
@@ -150,15 +235,14 @@ class PssCheck:
                     self._severity(check_id, level),
                 )
             if result.allowed:
-                status, message = Status.PASS, ""
-            else:
-                reason, detail = result.forbidden_reason, result.forbidden_detail
-                status = Status.FAIL
-                message = f"{reason}: {detail}" if reason and detail else reason or detail
+                out.append(self._pass(check_id, level, head, ctx))
+                continue
+            reason, detail = result.forbidden_reason, result.forbidden_detail
+            message = f"{reason}: {detail}" if reason and detail else reason or detail
             out.append(
                 Finding(
                     kind=FindingKind.POSTURE,
-                    status=status,
+                    status=Status.FAIL,
                     severity=head[1],
                     rule_id=check_id,
                     title=head[0],
@@ -171,4 +255,4 @@ class PssCheck:
         return out
 
 
-__all__ = ["POD_KINDS", "PssCheck", "run_posture"]
+__all__ = ["POD_KINDS", "PassCount", "PostureRun", "PssCheck", "pass_finding", "run_posture"]

@@ -5,8 +5,11 @@ One ``PolicyReport`` per namespace of the checked resources and one
 resource). Each result: ``policy`` = control id, ``rule`` = control id, ``result``
 pass/fail/warn/error/skip, ``severity`` (the wg-policy words: critical, high, medium,
 low, info), ``resources`` (object references), ``message``, ``properties`` (file, line,
-exception reason). ``summary`` counts results by outcome. The output is a ``v1`` ``List``
-as YAML, ready for ``kubectl apply -f``.
+exception reason). ``summary`` counts results by outcome; passes are results only with
+``--show-passed``, else ``summary.pass`` is the number of (control, resource) pairs of the
+namespace that passed, so dashboards show the same totals either way (a namespace where
+everything passed still gets its report). The output is a ``v1`` ``List`` as YAML, ready
+for ``kubectl apply -f``.
 """
 
 from __future__ import annotations
@@ -64,8 +67,11 @@ def _result(finding: Finding, timestamp: int) -> dict[str, Any]:
     return result
 
 
-def _report(kind: str, name: str, namespace: str | None, results: list[dict[str, Any]]) -> Any:
+def _report(
+    kind: str, name: str, namespace: str | None, results: list[dict[str, Any]], passes: int
+) -> Any:
     counts = Counter(r["result"] for r in results)
+    counts["pass"] = max(counts["pass"], passes)
     metadata: dict[str, Any] = {
         "name": name,
         "labels": {"app.kubernetes.io/managed-by": SOURCE},
@@ -84,15 +90,21 @@ def _report(kind: str, name: str, namespace: str | None, results: list[dict[str,
 def policy_reports(report: PostureReport, timestamp: int = 0) -> list[dict[str, Any]]:
     """The PolicyReports (sorted by namespace), then the ClusterPolicyReport if any."""
     by_ns: dict[str | None, list[dict[str, Any]]] = {}
+    passes: Counter[str | None] = Counter()
+    for _rule, namespace, n in report.passes:
+        passes[namespace] += n
+        by_ns.setdefault(namespace, [])
     for finding in ordered(report.findings):
         ns = finding.resource.namespace if finding.resource is not None else None
         by_ns.setdefault(ns, []).append(_result(finding, timestamp))
     docs = [
-        _report("PolicyReport", f"{SOURCE}-{ns}", ns, results)
+        _report("PolicyReport", f"{SOURCE}-{ns}", ns, results, passes[ns])
         for ns, results in sorted((k, v) for k, v in by_ns.items() if k is not None)
     ]
     if None in by_ns:
-        docs.append(_report("ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None]))
+        docs.append(
+            _report("ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None], passes[None])
+        )
     return docs
 
 

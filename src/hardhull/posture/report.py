@@ -10,6 +10,10 @@ document's finding (see :mod:`hardhull.report.scan_json`) with ``rule_id`` and
 ``resource`` (``kind``, ``name``, ``namespace``, ``api_version``, ``file``, ``line``).
 ``coverage`` counts files, documents and resources read and lists every gap: a document or
 API read that was not checked is listed there, never counted as a pass.
+
+Passes are not findings unless asked for (``--show-passed``): ``summary.by_status.pass``
+counts them either way (one per control and resource), and ``controls`` has a tally per
+control id (``evaluated``, ``passed``, ``failed``, ``warned``, ``exempted``, ``errors``).
 """
 
 from __future__ import annotations
@@ -22,6 +26,8 @@ from typing import Any
 import orjson
 
 from hardhull.model import Finding, Gap, Severity, Status
+from hardhull.posture.engine import PassCount
+from hardhull.posture.tally import ControlTally
 from hardhull.report.scan_json import json_finding
 
 SCHEMA_VERSION = 1
@@ -30,12 +36,14 @@ ACTIVE = frozenset({Status.FAIL, Status.WARN, Status.ERROR})
 
 @dataclass(frozen=True, slots=True)
 class FrameworkScore:
-    """Results limited to one framework: its controls seen, and the pass rate (0-100)."""
+    """Results limited to one framework: its controls, (control, resource) outcomes and
+    the pass rate (0-100) of passed against failed (fail, warn, error) ones."""
 
     name: str
     controls: int
     passed: int
     failed: int
+    exempted: int = 0
 
     @property
     def pass_rate(self) -> float | None:
@@ -57,6 +65,9 @@ class PostureReport:
     documents: int = 0
     resources: int = 0
     framework: FrameworkScore | None = None
+    passes: tuple[PassCount, ...] = ()
+    tallies: tuple[ControlTally, ...] = ()
+    show_passed: bool = False
     tool_version: str = ""
     created: str = ""
 
@@ -88,9 +99,18 @@ def failing(report: PostureReport, threshold: Severity) -> list[Finding]:
     ]
 
 
+def passed_total(report: PostureReport) -> int:
+    """How many (control, resource) pairs passed."""
+    return sum(n for _, _, n in report.passes)
+
+
 def summary(report: PostureReport) -> dict[str, Any]:
-    """Counts by status and (for active findings) severity, and coverage flags."""
-    by_status = Counter(f.status.value for f in report.findings)
+    """Counts by status (passes from the engine's counts, whether or not they were
+    materialised) and, for active findings, severity; coverage flags."""
+    by_status = Counter(f.status.value for f in report.findings if f.status is not Status.PASS)
+    passes = passed_total(report)
+    if passes:
+        by_status[Status.PASS.value] = passes
     by_severity = Counter(f.severity.value for f in report.findings if f.status in ACTIVE)
     return {
         "findings": len(report.findings),
@@ -118,8 +138,10 @@ def to_posture_dict(report: PostureReport) -> dict[str, Any]:
             "controls": fw.controls,
             "passed": fw.passed,
             "failed": fw.failed,
+            "exempted": fw.exempted,
             "pass_rate": fw.pass_rate,
         },
+        "controls": [t.as_dict() for t in report.tallies],
         "summary": summary(report),
         "findings": [json_finding(f) for f in ordered(report.findings)],
         "coverage": {
@@ -147,10 +169,11 @@ def _where(finding: Finding) -> str:
 
 
 def render_posture_table(report: PostureReport) -> str:
-    """Plain-text table of the non-passing results, then the summary and the gaps."""
+    """Plain-text table of the non-passing results (and the passes with
+    ``--show-passed``), then the summary and the gaps."""
     rows = [("SEVERITY", "STATUS", "RULE", "RESOURCE", "LOCATION", "MESSAGE")]
     for f in ordered(report.findings):
-        if f.status is Status.PASS:
+        if f.status is Status.PASS and not report.show_passed:
             continue
         status = f.status.value + (" (exempt)" if f.suppressed is not None else "")
         subject = f.resource.label() if f.resource is not None else f.subject
@@ -175,7 +198,7 @@ def render_posture_table(report: PostureReport) -> str:
         rate = "n/a" if fw.pass_rate is None else f"{fw.pass_rate}%"
         lines.append(
             f"{fw.name}: {fw.controls} controls, {fw.passed} passed, {fw.failed} failed,"
-            f" pass rate {rate}"
+            f" {fw.exempted} exempted, pass rate {rate}"
         )
     if report.gaps:
         lines += ["", f"Not checked ({len(report.gaps)}):"]
@@ -190,6 +213,7 @@ __all__ = [
     "PostureReport",
     "failing",
     "ordered",
+    "passed_total",
     "render_posture_table",
     "summary",
     "to_posture_dict",

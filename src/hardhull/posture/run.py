@@ -13,12 +13,13 @@ from pathlib import Path
 
 from hardhull import __version__
 from hardhull.errors import UsageError
-from hardhull.model import Finding, Gap, Resource, Status
+from hardhull.model import Finding, Gap, Resource
 from hardhull.posture.base import ClusterCheck, PostureContext, ResourceCheck
 from hardhull.posture.controls import controls_by_framework
-from hardhull.posture.engine import run_posture
+from hardhull.posture.engine import PassCount, run_posture
 from hardhull.posture.exceptions import apply_exceptions, load_exceptions
 from hardhull.posture.report import FrameworkScore, PostureReport
+from hardhull.posture.tally import ControlTally, tally
 
 
 @dataclass(frozen=True)
@@ -32,10 +33,18 @@ class PostureOptions:
     allowed_registries: tuple[str, ...] = ()
     today: dt.date | None = None
     created: str = ""
+    show_passed: bool = False
     options: dict[str, str] = field(default_factory=dict)
 
 
-def _framework(name: str, findings: list[Finding]) -> tuple[list[Finding], FrameworkScore]:
+def _framework(
+    name: str,
+    findings: list[Finding],
+    passes: tuple[PassCount, ...],
+    tallies: tuple[ControlTally, ...],
+) -> tuple[list[Finding], tuple[PassCount, ...], tuple[ControlTally, ...], FrameworkScore]:
+    """Keep what concerns framework ``name``; its pass rate counts (control, resource)
+    outcomes: passed against failed, warned or errored (exempted ones are neither)."""
     groups = controls_by_framework()
     match = next((k for k in groups if k.lower() == name.lower()), None)
     if match is None:
@@ -43,10 +52,20 @@ def _framework(name: str, findings: list[Finding]) -> tuple[list[Finding], Frame
             f"unknown framework {name!r}", hint=f"use one of: {', '.join(sorted(groups))}"
         )
     ids = {control.id for _, control in groups[match]}
-    kept = [f for f in findings if f.rule_id in ids]
-    passed = sum(1 for f in kept if f.status is Status.PASS)
-    failed = sum(1 for f in kept if f.status in (Status.FAIL, Status.WARN, Status.ERROR))
-    return kept, FrameworkScore(match, len(ids), passed, failed)
+    kept = [t for t in tallies if t.control_id in ids]
+    score = FrameworkScore(
+        match,
+        len(ids),
+        sum(t.passed for t in kept),
+        sum(t.failed + t.warned + t.errors for t in kept),
+        sum(t.exempted for t in kept),
+    )
+    return (
+        [f for f in findings if f.rule_id in ids],
+        tuple(p for p in passes if p[0] in ids),
+        tuple(kept),
+        score,
+    )
 
 
 def build_report(
@@ -68,16 +87,18 @@ def build_report(
         allowed_registries=opts.allowed_registries,
         options=dict(opts.options),
     )
-    findings, check_gaps = run_posture(resources, ctx, checks, cluster_checks)
+    run = run_posture(resources, ctx, checks, cluster_checks, show_passed=opts.show_passed)
+    findings, passes = list(run.findings), run.passes
     if opts.exceptions is not None:
         rules = load_exceptions(opts.exceptions)
         findings = apply_exceptions(findings, rules, resources, today=opts.today)
+    tallies = tally(findings, passes)
     score = None
     if opts.framework:
-        findings, score = _framework(opts.framework, findings)
+        findings, passes, tallies, score = _framework(opts.framework, findings, passes, tallies)
     return PostureReport(
         findings=tuple(findings),
-        gaps=(*gaps, *check_gaps),
+        gaps=(*gaps, *run.gaps),
         inputs=tuple(inputs),
         pss_level=opts.pss_level,
         pss_version=opts.pss_version,
@@ -85,6 +106,9 @@ def build_report(
         documents=documents,
         resources=len(resources),
         framework=score,
+        passes=passes,
+        tallies=tallies,
+        show_passed=opts.show_passed,
         tool_version=__version__,
         created=opts.created,
     )

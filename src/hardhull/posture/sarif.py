@@ -1,9 +1,11 @@
 """SARIF 2.1.0 for posture results: one rule per control, a location at the manifest line.
 
 Results are the unsuppressed ``fail``/``warn``/``error`` findings plus suppressed ones
-(with a ``suppressions`` entry); passes are not results. Each result points at the
-manifest file and the line of its document (cluster objects point at ``cluster:<ctx>``)
-and has a stable fingerprint. Coverage gaps become tool execution notifications.
+(with a ``suppressions`` entry); passes are results (``kind: pass``, ``level: none``)
+only with ``--show-passed``, and are counted in ``runs[0].properties.byStatus`` always.
+Each result points at the manifest file and the line of its document (cluster objects
+point at ``cluster:<ctx>``) and has a stable fingerprint. Coverage gaps become tool
+execution notifications.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import orjson
 
 from hardhull.model import Finding, Status
 from hardhull.posture.base import Control
-from hardhull.posture.report import PostureReport, ordered
+from hardhull.posture.report import PostureReport, ordered, summary
 from hardhull.report.facts import relative_uri, security_severity
 from hardhull.report.sarif import INFORMATION_URI, LEVEL, SARIF_SCHEMA
 
@@ -45,10 +47,16 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     line = ref.line if ref is not None and ref.line else 1
     subject = ref.label() if ref is not None else finding.subject
     parts = (finding.rule_id, subject, uri)
+    if finding.status is Status.PASS:
+        level = "none"
+    elif finding.status is Status.ERROR:
+        level = "error"
+    else:
+        level = LEVEL[finding.severity]
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
-        "level": "error" if finding.status is Status.ERROR else LEVEL[finding.severity],
+        "level": level,
         "message": {"text": f"{subject}: {finding.message or finding.title}"},
         "locations": [
             {
@@ -64,6 +72,8 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         },
         "properties": {"kind": finding.kind.value, "status": finding.status.value},
     }
+    if finding.status is Status.PASS:
+        result["kind"] = "pass"
     if finding.suppressed is not None:
         result["suppressions"] = [
             {"kind": "external", "status": "accepted", "justification": finding.suppressed.reason}
@@ -76,7 +86,8 @@ def to_posture_sarif(report: PostureReport, controls: dict[str, Control]) -> byt
     shown = [
         f
         for f in ordered(report.findings)
-        if f.status in _SHOWN and (f.status is not Status.SKIP or f.suppressed is not None)
+        if (f.status in _SHOWN and (f.status is not Status.SKIP or f.suppressed is not None))
+        or (f.status is Status.PASS and report.show_passed)
     ]
     first: dict[str, Finding] = {}
     for f in shown:
@@ -108,7 +119,10 @@ def to_posture_sarif(report: PostureReport, controls: dict[str, Control]) -> byt
         ],
         "results": [_result(f, index[f.rule_id]) for f in shown],
         "columnKind": "unicodeCodePoints",
-        "properties": {"coverageComplete": not report.gaps},
+        "properties": {
+            "coverageComplete": not report.gaps,
+            "byStatus": summary(report)["by_status"],
+        },
     }
     doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2)

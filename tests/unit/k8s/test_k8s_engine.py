@@ -50,14 +50,14 @@ def _res(kind: str, name: str, ns: str = "prod", labels: dict[str, str] | None =
 
 def test_failing_checks_become_error_findings_and_gaps() -> None:
     resources = [_res("Pod", "a"), _res("Deployment", "b")]
-    findings, gaps = run_posture(resources, PostureContext(), [_FailsDeployments()], [_Broken()])
-    statuses = sorted((f.subject, f.status.value) for f in findings)
+    run = run_posture(resources, PostureContext(), [_FailsDeployments()], [_Broken()])
+    statuses = sorted((f.subject, f.status.value) for f in run.findings)
     assert statuses == [
         ("Deployment prod/b", "error"),
         ("Pod prod/a", "fail"),
         ("the whole input", "error"),
     ]
-    assert [g.kind for g in gaps] == ["check-error", "check-error"]
+    assert [g.kind for g in run.gaps] == ["check-error", "check-error"]
     with pytest.raises(KeyError):
         run_posture(resources, PostureContext(), [_FailsDeployments()], strict=True)
 
@@ -74,7 +74,7 @@ def test_exceptions_match_suppress_and_expire(tmp_path: Path) -> None:
     rules = load_exceptions(path)
     assert [r.source for r in rules] == [f"{path}:2", f"{path}:6"]
     resources = [_res("Pod", "legacy"), _res("Pod", "new", labels={"team": "old"})]
-    raw, _ = run_posture(resources, PostureContext(), [_FailsDeployments()])
+    raw = run_posture(resources, PostureContext(), [_FailsDeployments()]).findings
     out = apply_exceptions(raw, rules, resources, today=dt.date(2025, 6, 1))
     legacy, new = sorted(out, key=lambda f: f.subject)
     assert legacy.status is Status.SKIP and legacy.suppressed is not None

@@ -8,7 +8,6 @@ relative to the data folder, plus the status counts. Regenerate with
 from __future__ import annotations
 
 import os
-from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -19,7 +18,7 @@ from tests.support.shared import SHARED
 from hardhull.posture.loader import load_paths
 from hardhull.posture.policyreport import to_policyreport_yaml
 from hardhull.posture.registry import all_controls, default_checks, default_cluster_checks
-from hardhull.posture.report import ordered, render_posture_table, to_posture_json
+from hardhull.posture.report import ordered, render_posture_table, summary, to_posture_json
 from hardhull.posture.run import PostureOptions, build_report
 from hardhull.posture.sarif import to_posture_sarif
 
@@ -44,10 +43,7 @@ def _golden_text() -> str:
     prefix = str(DATA) + "/"
     lines = [
         f"files {report.files} documents {report.documents} resources {report.resources}",
-        "status "
-        + " ".join(
-            f"{k}={v}" for k, v in sorted(Counter(f.status.value for f in report.findings).items())
-        ),
+        "status " + " ".join(f"{k}={v}" for k, v in summary(report)["by_status"].items()),
     ]
     for f in ordered(report.findings):
         if f.status.value == "pass":

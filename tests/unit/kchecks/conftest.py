@@ -9,8 +9,9 @@ import pytest
 import yaml
 
 from hardhull.model import Finding, Resource, ResourceRef
-from hardhull.posture.base import PostureContext
+from hardhull.posture.base import CheckResult, Pass, PostureContext
 from hardhull.posture.checks import CHECKS, CLUSTER_CHECKS
+from hardhull.posture.engine import pass_finding
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "kchecks"
 
@@ -34,15 +35,27 @@ def load(name: str) -> list[Resource]:
     return out
 
 
+def _findings(results: Iterable[CheckResult], ref: ResourceRef | None) -> list[Finding]:
+    out: list[Finding] = []
+    for item in results:
+        if isinstance(item, Pass):
+            target = item.ref or ref
+            assert target is not None, f"pass of {item.rule_id} names no resource"
+            out.append(pass_finding(item, target))
+        else:
+            out.append(item)
+    return out
+
+
 def run(resources: Iterable[Resource], **options: object) -> list[Finding]:
-    """Every check (per-resource and cluster) over ``resources``."""
+    """Every check (per-resource and cluster) over ``resources``; passes as findings."""
     ctx = PostureContext(resources=list(resources), **options)  # type: ignore[arg-type]
     found: list[Finding] = []
     for r in ctx.resources:
         for check in CHECKS:
-            found.extend(check.evaluate(r, ctx))
+            found.extend(_findings(check.evaluate(r, ctx), r.ref))
     for cluster in CLUSTER_CHECKS:
-        found.extend(cluster.evaluate_all(ctx))
+        found.extend(_findings(cluster.evaluate_all(ctx), None))
     return found
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hardhull.model import Finding, FindingKind, Resource, ResourceRef, Severity, Status
-from hardhull.posture.base import Control
+from hardhull.posture.base import Control, Pass
 
 
 def finding(
@@ -37,11 +37,21 @@ def finding(
     )
 
 
-def passed(control: Control, resource: Resource, message: str = "") -> Finding:
-    """The ``pass`` result of ``control`` for ``resource``."""
-    return finding(
-        control,
-        resource.ref,
-        Status.PASS,
-        message or f"{resource.ref.label()}: {control.id} passed",
-    )
+_SHARED: dict[str, Pass] = {}
+
+
+def passed(control: Control, resource: Resource | None = None, message: str = "") -> Pass:
+    """The pass of ``control``: for the resource being evaluated (``resource`` None, a
+    shared instance), or for ``resource`` (cluster checks)."""
+    if resource is None and not message:
+        shared = _SHARED.get(control.id)
+        if shared is None or shared.title != control.title:
+            shared = _SHARED[control.id] = Pass(control.id, control.title, control.severity)
+        return shared
+    ref = resource.ref if resource is not None else None
+    return Pass(control.id, control.title, control.severity, ref, message)
+
+
+def passed_ref(control: Control, ref: ResourceRef, message: str = "") -> Pass:
+    """The pass of ``control`` for the object ``ref`` names (cluster checks)."""
+    return Pass(control.id, control.title, control.severity, ref, message)

@@ -6,8 +6,8 @@ import posixpath
 import re
 from collections.abc import Iterable
 
-from hardhull.model import Finding, Resource, Severity, Status
-from hardhull.posture.base import Control, PostureContext
+from hardhull.model import Resource, Severity, Status
+from hardhull.posture.base import CheckResult, Control, PostureContext
 from hardhull.posture.checks.common import finding, passed
 from hardhull.posture.checks.podspec import (
     as_list,
@@ -59,11 +59,11 @@ class EnvSecretsCheck:
     def controls(self) -> tuple[Control, ...]:
         return (ENV_SECRETS,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for c in containers(tpl, ephemeral=True):
             for i, env in enumerate(as_list(c.obj.get("env"))):
                 env = as_map(env)
@@ -81,7 +81,7 @@ class EnvSecretsCheck:
                         evidence=(("env", name),),
                     )
                 )
-        return out or [passed(ENV_SECRETS, resource)]
+        return out or [passed(ENV_SECRETS)]
 
 
 class AutomountTokenCheck:
@@ -95,7 +95,7 @@ class AutomountTokenCheck:
     def controls(self) -> tuple[Control, ...]:
         return (AUTOMOUNT,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
@@ -104,7 +104,7 @@ class AutomountTokenCheck:
         pod_level = tpl.spec.get("automountServiceAccountToken")
         mounted = pod_level if isinstance(pod_level, bool) else index.sa_automount.get(key, True)
         if not mounted or key in index.bound_service_accounts:
-            return [passed(AUTOMOUNT, resource)]
+            return [passed(AUTOMOUNT)]
         msg = (
             f'{resource.ref.label()} mounts the token of service account "{key[1]}", '
             "which has no RBAC binding in the input"
@@ -170,11 +170,11 @@ class HostPathCheck:
     def controls(self) -> tuple[Control, ...]:
         return (SENSITIVE_HOSTPATH,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for i, vol in enumerate(as_list(tpl.spec.get("volumes"))):
             vol = as_map(vol)
             host = as_str(as_map(vol.get("hostPath")).get("path"))
@@ -201,4 +201,4 @@ class HostPathCheck:
                     severity=sev,
                 )
             )
-        return out or [passed(SENSITIVE_HOSTPATH, resource)]
+        return out or [passed(SENSITIVE_HOSTPATH)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from hardhull.model import Finding, Resource, Status
-from hardhull.posture.base import Control, PostureContext
+from hardhull.model import Resource, Status
+from hardhull.posture.base import CheckResult, Control, PostureContext
 from hardhull.posture.checks.common import finding, passed
 from hardhull.posture.checks.podspec import as_str, containers, pod_template
 from hardhull.posture.controls_k8s import IMAGE_DIGEST, IMAGE_LATEST, IMAGE_REGISTRY
@@ -72,11 +72,11 @@ class ImageCheck:
     def controls(self) -> tuple[Control, ...]:
         return (IMAGE_LATEST, IMAGE_DIGEST, IMAGE_REGISTRY)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         failed: set[str] = set()
         for c in containers(tpl, ephemeral=True):
             image = as_str(c.obj.get("image")).strip()
@@ -126,5 +126,5 @@ class ImageCheck:
         controls = [IMAGE_LATEST, IMAGE_DIGEST]
         if ctx.allowed_registries:
             controls.append(IMAGE_REGISTRY)
-        out.extend(passed(ctl, resource) for ctl in controls if ctl.id not in failed)
+        out.extend(passed(ctl) for ctl in controls if ctl.id not in failed)
         return out

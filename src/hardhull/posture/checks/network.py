@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from hardhull.model import Finding, Resource, ResourceRef, Status
-from hardhull.posture.base import Control, PostureContext
-from hardhull.posture.checks.common import finding, passed
+from hardhull.model import Resource, ResourceRef, Status
+from hardhull.posture.base import CheckResult, Control, PostureContext
+from hardhull.posture.checks.common import finding, passed, passed_ref
 from hardhull.posture.checks.podspec import (
     as_list,
     as_map,
@@ -25,13 +25,13 @@ class ServiceTypeCheck:
     def controls(self) -> tuple[Control, ...]:
         return (EXPOSED_SERVICE,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         if resource.ref.kind != "Service":
             return []
         spec = as_map(resource.obj.get("spec"))
         kind = as_str(spec.get("type")) or "ClusterIP"
         if kind not in ("LoadBalancer", "NodePort"):
-            return [passed(EXPOSED_SERVICE, resource)]
+            return [passed(EXPOSED_SERVICE)]
         msg = f"{resource.ref.label()} is of type {kind}"
         ranges = [as_str(r) for r in as_list(spec.get("loadBalancerSourceRanges"))]
         if kind == "LoadBalancer" and ranges:
@@ -46,7 +46,7 @@ class IngressTlsCheck:
     def controls(self) -> tuple[Control, ...]:
         return (INGRESS_TLS,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         if resource.ref.kind != "Ingress":
             return []
         spec = as_map(resource.obj.get("spec"))
@@ -56,7 +56,7 @@ class IngressTlsCheck:
             msg = f"{label} has no TLS section; traffic is served in clear text"
             return [finding(INGRESS_TLS, resource.ref, Status.FAIL, msg, path="spec.tls")]
         covered = {as_str(h) for t in tls for h in as_list(t.get("hosts"))}
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for i, rule in enumerate(as_list(spec.get("rules"))):
             host = as_str(as_map(rule).get("host"))
             if host and host not in covered and not _wildcard_covers(covered, host):
@@ -64,7 +64,7 @@ class IngressTlsCheck:
                 out.append(
                     finding(INGRESS_TLS, resource.ref, Status.FAIL, msg, path=f"spec.rules[{i}]")
                 )
-        return out or [passed(INGRESS_TLS, resource)]
+        return out or [passed(INGRESS_TLS)]
 
 
 def _wildcard_covers(covered: set[str], host: str) -> bool:
@@ -97,7 +97,7 @@ class DefaultDenyCheck:
     def controls(self) -> tuple[Control, ...]:
         return (NO_DEFAULT_DENY,)
 
-    def evaluate_all(self, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate_all(self, ctx: PostureContext) -> Iterable[CheckResult]:
         workloads: dict[str, list[Resource]] = {}
         denied: set[str] = set()
         namespaces: dict[str, ResourceRef] = {}
@@ -110,12 +110,12 @@ class DefaultDenyCheck:
                     denied.add(namespace_of(r) or "default")
             elif pod_template(r) is not None and kind != "PodTemplate":
                 workloads.setdefault(namespace_of(r) or "default", []).append(r)
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for ns in sorted(workloads):
             ref = namespaces.get(ns) or ResourceRef("Namespace", ns, api_version="v1")
             if ns in denied:
                 msg = f"namespace {ns} has a default-deny ingress NetworkPolicy"
-                out.append(finding(NO_DEFAULT_DENY, ref, Status.PASS, msg))
+                out.append(passed_ref(NO_DEFAULT_DENY, ref, msg))
                 continue
             names = sorted(w.ref.label() for w in workloads[ns])
             shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")

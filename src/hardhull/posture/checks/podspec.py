@@ -29,7 +29,10 @@ BATCH_KINDS = frozenset({"Job", "CronJob"})
 
 def as_map(value: object) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one."""
-    return value if isinstance(value, Mapping) else {}
+    # plain dicts first: the ABC check of isinstance(x, Mapping) is several times slower
+    if type(value) is dict or isinstance(value, Mapping):
+        return value
+    return {}
 
 
 def as_list(value: object) -> list[Any]:
@@ -72,8 +75,24 @@ class Container:
         return f'{kind} "{self.name}"'
 
 
+#: A one-entry memo of :func:`pod_template`, ``(resource, template)``: the engine runs
+#: every check on one resource before the next, so all but the first lookup per resource
+#: hit it. Keyed by identity (the memo holds the resource, so its id cannot be reused);
+#: replaced in one assignment, so concurrent scans never see a torn entry.
+_LAST: list[tuple[Resource, PodTemplate | None] | None] = [None]
+
+
 def pod_template(resource: Resource) -> PodTemplate | None:
     """The pod spec of ``resource``, or ``None`` when its kind has none (or it is absent)."""
+    last = _LAST[0]
+    if last is not None and last[0] is resource:
+        return last[1]
+    tpl = _pod_template(resource)
+    _LAST[0] = (resource, tpl)
+    return tpl
+
+
+def _pod_template(resource: Resource) -> PodTemplate | None:
     keys = _SPEC_PATHS.get(resource.ref.kind)
     if keys is None:
         return None
@@ -103,7 +122,7 @@ def containers(
         sections.append("ephemeralContainers")
     for section in sections:
         for i, item in enumerate(as_list(tpl.spec.get(section))):
-            if isinstance(item, Mapping):
+            if type(item) is dict or isinstance(item, Mapping):
                 name = as_str(item.get("name")) or f"#{i}"
                 yield Container(name, section, f"{tpl.path}.{section}[{i}]", item)
 

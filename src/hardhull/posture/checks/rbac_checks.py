@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hardhull.model import Finding, Resource, ResourceRef, Status
-from hardhull.posture.base import Control, PostureContext
-from hardhull.posture.checks.common import finding, passed
+from hardhull.model import Resource, ResourceRef, Status
+from hardhull.posture.base import CheckResult, Control, PostureContext
+from hardhull.posture.checks.common import finding, passed, passed_ref
 from hardhull.posture.checks.podspec import (
     as_list,
     as_map,
@@ -45,10 +45,10 @@ class RoleRulesCheck:
     def controls(self) -> tuple[Control, ...]:
         return self._CONTROLS
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         if resource.ref.kind not in ("Role", "ClusterRole"):
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         failed: set[str] = set()
         for i, rule in enumerate(as_list(resource.obj.get("rules"))):
             for risk in rule_risks(as_map(rule)):
@@ -58,7 +58,7 @@ class RoleRulesCheck:
                     out.append(
                         finding(risk.control, resource.ref, Status.FAIL, msg, path=f"rules[{i}]")
                     )
-        out.extend(passed(c, resource) for c in self._CONTROLS if c.id not in failed)
+        out.extend(passed(c) for c in self._CONTROLS if c.id not in failed)
         return out
 
 
@@ -70,9 +70,9 @@ class BindingCheck:
     def controls(self) -> tuple[Control, ...]:
         return (RBAC_CLUSTER_ADMIN, RBAC_CREATE_PODS, RBAC_RISKY_SA, RBAC_RISKY_WORKLOAD)
 
-    def evaluate_all(self, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate_all(self, ctx: PostureContext) -> Iterable[CheckResult]:
         index = rbac_index(ctx)
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         admins: set[str] = set()
         for g in index.grants:
             if g.role_label == "ClusterRole cluster-admin":
@@ -82,10 +82,10 @@ class BindingCheck:
         out.extend(self._accounts(index, ctx))
         return out
 
-    def _binding(self, g: Grant, admins: set[str]) -> list[Finding]:
+    def _binding(self, g: Grant, admins: set[str]) -> list[CheckResult]:
         b = g.binding
         names = ", ".join(subject_label(*s) for s in g.subjects) or "no subjects"
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         if g.role_label == "ClusterRole cluster-admin":
             msg = f"{b.ref.label()} binds cluster-admin to {names}"
             out.append(finding(RBAC_CLUSTER_ADMIN, b.ref, Status.FAIL, msg, path="roleRef"))
@@ -101,8 +101,8 @@ class BindingCheck:
             out.append(passed(RBAC_CREATE_PODS, b))
         return out
 
-    def _accounts(self, index: RbacIndex, ctx: PostureContext) -> list[Finding]:
-        out: list[Finding] = []
+    def _accounts(self, index: RbacIndex, ctx: PostureContext) -> list[CheckResult]:
+        out: list[CheckResult] = []
         seen: set[tuple[str, str]] = set()
         for (ns, name), sa in sorted(index.service_accounts.items()):
             seen.add((ns, name))
@@ -134,9 +134,9 @@ class BindingCheck:
             )
         return out
 
-    def _sa_finding(self, index: RbacIndex, ns: str, name: str, ref: ResourceRef) -> Finding:
+    def _sa_finding(self, index: RbacIndex, ns: str, name: str, ref: ResourceRef) -> CheckResult:
         risks = index.sa_risks(ns, name)
         if not risks:
-            return finding(RBAC_RISKY_SA, ref, Status.PASS, f"{ref.label()}: no risky permissions")
+            return passed_ref(RBAC_RISKY_SA, ref, f"{ref.label()}: no risky permissions")
         msg = f'service account "{ns}/{name}" has {describe(risks)}'
         return finding(RBAC_RISKY_SA, ref, Status.FAIL, msg)

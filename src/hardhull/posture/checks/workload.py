@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hardhull.model import Finding, Resource, Status
-from hardhull.posture.base import Control, PostureContext
+from hardhull.model import Resource, Status
+from hardhull.posture.base import CheckResult, Control, PostureContext
 from hardhull.posture.checks.common import finding, passed
 from hardhull.posture.checks.podspec import (
     as_map,
@@ -31,11 +31,11 @@ class ResourcesCheck:
     def controls(self) -> tuple[Control, ...]:
         return (RESOURCES,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for c in containers(tpl):
             res = as_map(c.obj.get("resources"))
             missing = [
@@ -51,7 +51,7 @@ class ResourcesCheck:
                 out.append(
                     finding(RESOURCES, resource.ref, Status.FAIL, msg, path=path, evidence=ev)
                 )
-        return out or [passed(RESOURCES, resource)]
+        return out or [passed(RESOURCES)]
 
 
 class ProbesCheck:
@@ -61,11 +61,11 @@ class ProbesCheck:
     def controls(self) -> tuple[Control, ...]:
         return (LIVENESS, READINESS)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None or tpl.batch:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         failed: set[str] = set()
         for c in containers(tpl, init=False):
             for control, field in ((LIVENESS, "livenessProbe"), (READINESS, "readinessProbe")):
@@ -75,7 +75,7 @@ class ProbesCheck:
                     out.append(
                         finding(control, resource.ref, Status.WARN, msg, path=f"{c.path}.{field}")
                     )
-        out.extend(passed(c, resource) for c in (LIVENESS, READINESS) if c.id not in failed)
+        out.extend(passed(c) for c in (LIVENESS, READINESS) if c.id not in failed)
         return out
 
 
@@ -112,7 +112,7 @@ class DefaultNamespaceCheck:
     def controls(self) -> tuple[Control, ...]:
         return (DEFAULT_NAMESPACE,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         if resource.ref.kind not in self._KINDS:
             return []
         ns = namespace_of(resource)
@@ -131,7 +131,7 @@ class DefaultNamespaceCheck:
                     DEFAULT_NAMESPACE, resource.ref, Status.WARN, msg, path="metadata.namespace"
                 )
             ]
-        return [passed(DEFAULT_NAMESPACE, resource)]
+        return [passed(DEFAULT_NAMESPACE)]
 
 
 class DefaultServiceAccountCheck:
@@ -141,12 +141,12 @@ class DefaultServiceAccountCheck:
     def controls(self) -> tuple[Control, ...]:
         return (DEFAULT_SA,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
         if service_account_of(tpl) != "default":
-            return [passed(DEFAULT_SA, resource)]
+            return [passed(DEFAULT_SA)]
         msg = f"{resource.ref.label()} runs as the default service account"
         path = f"{tpl.path}.serviceAccountName"
         return [finding(DEFAULT_SA, resource.ref, Status.FAIL, msg, path=path)]
@@ -159,14 +159,14 @@ class ReadOnlyRootCheck:
     def controls(self) -> tuple[Control, ...]:
         return (WRITABLE_ROOTFS,)
 
-    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[Finding]:
+    def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         tpl = pod_template(resource)
         if tpl is None:
             return []
-        out: list[Finding] = []
+        out: list[CheckResult] = []
         for c in containers(tpl):
             if as_map(c.obj.get("securityContext")).get("readOnlyRootFilesystem") is not True:
                 msg = f"{c.label} has a writable root filesystem"
                 path = f"{c.path}.securityContext.readOnlyRootFilesystem"
                 out.append(finding(WRITABLE_ROOTFS, resource.ref, Status.FAIL, msg, path=path))
-        return out or [passed(WRITABLE_ROOTFS, resource)]
+        return out or [passed(WRITABLE_ROOTFS)]

@@ -8,6 +8,7 @@ at the evaluated version overrides (e.g. ``restrictedVolumes`` replaces
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -205,6 +206,25 @@ def _level(level: str) -> str:
     return value
 
 
+@functools.lru_cache(maxsize=64)
+def _active(lvl: str, ver: PssVersion) -> tuple[tuple[PssCheck, Variant], ...]:
+    """The (check, variant) pairs in force at ``lvl``/``ver``, in registry order, minus
+    the baseline checks a restricted variant overrides (the same for every pod)."""
+    active = [
+        (check, variant)
+        for check in CHECKS
+        if (lvl == RESTRICTED or check.level == BASELINE)
+        and (variant := check.variant_for(ver)) is not None
+    ]
+    overridden = {
+        check_id
+        for check, variant in active
+        if check.level == RESTRICTED
+        for check_id in variant.overrides
+    }
+    return tuple(pair for pair in active if pair[0].id not in overridden)
+
+
 def evaluate_pod(
     metadata: Mapping[str, Any] | None,
     spec: Mapping[str, Any] | None,
@@ -221,22 +241,8 @@ def evaluate_pod(
         return []
     meta = mapping(metadata)
     pod = mapping(spec)
-    active = [
-        (check, variant)
-        for check in CHECKS
-        if (lvl == RESTRICTED or check.level == BASELINE)
-        and (variant := check.variant_for(ver)) is not None
-    ]
-    overridden = {
-        check_id
-        for check, variant in active
-        if check.level == RESTRICTED
-        for check_id in variant.overrides
-    }
     results: list[PssResult] = []
-    for check, variant in active:
-        if check.id in overridden:
-            continue
+    for check, variant in _active(lvl, ver):
         outcome = variant.fn(meta, pod)
         results.append(
             PssResult(
