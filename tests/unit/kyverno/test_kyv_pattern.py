@@ -73,3 +73,22 @@ def test_kyv_conditions() -> None:
     assert conditions.evaluate(gt, data) is True
     with pytest.raises(conditions.ConditionError):
         conditions.validate_block([{"key": 1, "operator": "Bogus", "value": 1}])
+
+
+def test_kyv_images_variable() -> None:
+    from hardhull.policy.kyverno.images import images_of, parse_image
+
+    assert parse_image("nginx")["reference"] == "docker.io/library/nginx:latest"
+    ghcr = parse_image("ghcr.io/a/b:1.0@sha256:ab")
+    assert (ghcr["registry"], ghcr["path"], ghcr["tag"], ghcr["digest"]) == (
+        "ghcr.io",
+        "a/b",
+        "1.0",
+        "sha256:ab",
+    )
+    assert parse_image("localhost:5000/app")["registry"] == "localhost:5000"
+    deploy = {
+        "kind": "Deployment",
+        "spec": {"template": {"spec": {"containers": [{"name": "w", "image": "x:2"}]}}},
+    }
+    assert images_of(deploy)["containers"]["w"]["tag"] == "2"

@@ -15,6 +15,7 @@ from typing import Any
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
 from hardhull.policy.kyverno import conditions
+from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches
 from hardhull.policy.kyverno.pattern import Status, match_pattern
 from hardhull.policy.kyverno.variables import query, substitute
@@ -69,6 +70,7 @@ def _context(inp: AdmissionInput) -> dict[str, Any]:
             "kind": {"kind": inp.kind},
             "dryRun": inp.dry_run,
         },
+        "images": images_of(obj),
         "serviceAccountName": sa_name,
         "serviceAccountNamespace": sa_ns,
         "@": obj,
@@ -83,6 +85,7 @@ class _RuleError(HardhullError):
 class _Verdict:
     result: Result
     detail: str = ""
+    data: Mapping[str, Any] | None = None  # the variables the message sees (foreach)
 
 
 _PASS = _Verdict(Result.PASS)
@@ -164,7 +167,8 @@ def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdi
                 continue
             if verdict.result != Result.PASS:
                 where = f"foreach element {index}"
-                return _Verdict(verdict.result, f"{where}: {verdict.detail}".rstrip(": "))
+                detail = f"{where}: {verdict.detail}".rstrip(": ")
+                return _Verdict(verdict.result, detail, verdict.data or local)
             applied += 1
     return _PASS if applied else _SKIP
 
@@ -180,6 +184,7 @@ class KyvernoPolicy:
     namespace: str = ""
     severity: str = ""
     category: str = ""
+    scored: bool = True
 
     def applies_to(self, inp: AdmissionInput) -> bool:
         """Namespaced ``Policy`` objects only see their own namespace."""
@@ -206,15 +211,19 @@ class KyvernoPolicy:
             raw = (rule.spec.get("validate") or {}).get("message")
             if raw:
                 try:
-                    custom = str(substitute(str(raw), _context(inp)))
+                    data = verdict.data if verdict.data is not None else _context(inp)
+                    custom = str(substitute(str(raw), data))
                 except HardhullError as exc:
                     custom = f"{raw} (message variables failed: {exc})"
             parts = [p for p in (custom.strip(), verdict.detail) if p]
             message = "validation error: " + "; ".join(parts) if parts else "validation error"
+        result = verdict.result
+        if result == Result.FAIL and not self.scored:
+            result = Result.WARN
         return RuleResult(
             policy=self.name,
             rule=rule.name,
-            result=verdict.result,
+            result=result,
             message=message,
             action=rule.action,
             resource=inp.ref,

@@ -119,6 +119,7 @@ def compile_policy(
         namespace=str(meta.get("namespace") or ""),
         severity=str(annotations.get("policies.kyverno.io/severity", "")),
         category=str(annotations.get("policies.kyverno.io/category", "")),
+        scored=str(annotations.get("policies.kyverno.io/scored", "true")).lower() != "false",
     )
     return policy, errors
 
