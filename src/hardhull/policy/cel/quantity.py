@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from fractions import Fraction
+from functools import lru_cache
 
 TAG = "__quantity__"
 
@@ -55,12 +56,22 @@ def from_cel(value: Mapping[str, str]) -> Fraction:
     """Decode a CEL quantity; ``ValueError`` when the map is not one."""
     if not isinstance(value, Mapping) or TAG not in value:
         raise ValueError("no such overload: expected a quantity")
-    return Fraction(int(value["n"]), int(value["d"]))
+    return _fraction(value["n"], value["d"])
+
+
+@lru_cache(maxsize=4096)
+def _fraction(n: str, d: str) -> Fraction:
+    return Fraction(int(n), int(d))
+
+
+@lru_cache(maxsize=4096)
+def _make(text: str) -> tuple[tuple[str, str], ...]:
+    return tuple(to_cel(parse(text)).items())
 
 
 def make(text: str) -> dict[str, str]:
-    """``quantity(string)``."""
-    return to_cel(parse(text))
+    """``quantity(string)`` (parsing is cached: the same few strings recur)."""
+    return dict(_make(text))
 
 
 def sign(q: Mapping[str, str]) -> int:
