@@ -27,6 +27,7 @@ import yaml
 
 from hardhull.errors import UsageError
 from hardhull.model import Gap, Resource, ResourceRef
+from hardhull.posture.gcpause import gc_paused
 
 MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 100
@@ -221,7 +222,8 @@ def _files(path: Path) -> list[Path]:
 def load_bytes(data: bytes, file: str = "<stdin>") -> LoadResult:
     """Load one stream of manifests (YAML or JSON) named ``file`` in refs and gaps."""
     out = _Collector()
-    _load_bytes(data, file, out)
+    with gc_paused():
+        _load_bytes(data, file, out)
     return LoadResult(tuple(out.resources), tuple(out.gaps), 1, out.documents)
 
 
@@ -232,7 +234,8 @@ def load_paths(paths: Iterable[str]) -> LoadResult:
     for name in paths:
         if name == "-":
             files += 1
-            _load_bytes(sys.stdin.buffer.read(), "<stdin>", out)
+            with gc_paused():
+                _load_bytes(sys.stdin.buffer.read(), "<stdin>", out)
             continue
         path = Path(name)
         if not path.exists():
@@ -248,7 +251,8 @@ def load_paths(paths: Iterable[str]) -> LoadResult:
             except OSError as exc:
                 out.gap("unreadable-file", str(file), exc.strerror or str(exc))
                 continue
-            _load_bytes(data, str(file), out)
+            with gc_paused():
+                _load_bytes(data, str(file), out)
     return LoadResult(tuple(out.resources), tuple(out.gaps), files, out.documents)
 
 

@@ -27,6 +27,7 @@ import orjson
 
 from hardhull.model import Finding, Gap, Severity, Status
 from hardhull.posture.engine import PassCount
+from hardhull.posture.gcpause import gc_paused
 from hardhull.posture.tally import ControlTally
 from hardhull.report.scan_json import json_finding
 
@@ -158,7 +159,9 @@ def to_posture_dict(report: PostureReport) -> dict[str, Any]:
 
 def to_posture_json(report: PostureReport) -> bytes:
     """Indented JSON with sorted keys."""
-    return orjson.dumps(to_posture_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    with gc_paused():
+        doc = to_posture_dict(report)
+        return orjson.dumps(doc, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
 
 
 def _where(finding: Finding) -> str:

@@ -18,6 +18,7 @@ from hardhull.posture.base import ClusterCheck, PostureContext, ResourceCheck
 from hardhull.posture.controls import controls_by_framework
 from hardhull.posture.engine import PassCount, run_posture
 from hardhull.posture.exceptions import apply_exceptions, load_exceptions
+from hardhull.posture.gcpause import gc_paused
 from hardhull.posture.report import FrameworkScore, PostureReport
 from hardhull.posture.tally import ControlTally, tally
 
@@ -87,12 +88,13 @@ def build_report(
         allowed_registries=opts.allowed_registries,
         options=dict(opts.options),
     )
-    run = run_posture(resources, ctx, checks, cluster_checks, show_passed=opts.show_passed)
-    findings, passes = list(run.findings), run.passes
-    if opts.exceptions is not None:
-        rules = load_exceptions(opts.exceptions)
-        findings = apply_exceptions(findings, rules, resources, today=opts.today)
-    tallies = tally(findings, passes)
+    rules = load_exceptions(opts.exceptions) if opts.exceptions is not None else None
+    with gc_paused():
+        run = run_posture(resources, ctx, checks, cluster_checks, show_passed=opts.show_passed)
+        findings, passes = list(run.findings), run.passes
+        if rules is not None:
+            findings = apply_exceptions(findings, rules, resources, today=opts.today)
+        tallies = tally(findings, passes)
     score = None
     if opts.framework:
         findings, passes, tallies, score = _framework(opts.framework, findings, passes, tallies)
