@@ -218,15 +218,14 @@ class PssCheck:
         if found is None:
             return []
         metadata, spec = found
-        results = pss.evaluate_pod(metadata, spec, ctx.pss_level, ctx.pss_version)
+        pairs = pss.pod_outcomes(metadata, spec, ctx.pss_level, ctx.pss_version)
         out: list[CheckResult] = []
         ref = resource.ref
-        subject = ref.label()
         evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
         titles = self._titles
-        for result in results:
-            check_id: str = result.check_id
-            level: str = result.level or ctx.pss_level
+        for check, outcome in pairs:
+            check_id: str = check.id
+            level: str = check.level or ctx.pss_level
             key = (check_id, level)
             head = titles.get(key)
             if head is None:
@@ -234,10 +233,10 @@ class PssCheck:
                     f"Pod Security Standards ({level}): {check_id}",
                     self._severity(check_id, level),
                 )
-            if result.allowed:
+            if outcome.allowed:
                 out.append(self._pass(check_id, level, head, ctx))
                 continue
-            reason, detail = result.forbidden_reason, result.forbidden_detail
+            reason, detail = outcome.forbidden_reason, outcome.forbidden_detail
             message = f"{reason}: {detail}" if reason and detail else reason or detail
             out.append(
                 Finding(
@@ -246,7 +245,7 @@ class PssCheck:
                     severity=head[1],
                     rule_id=check_id,
                     title=head[0],
-                    subject=subject,
+                    subject=ref.label(),
                     message=message,
                     evidence=evidence,
                     resource=ref,

@@ -15,7 +15,13 @@ from hardhull.posture.pss.model import (
     PssResult,
     Variant,
 )
-from hardhull.posture.pss.registry import CHECKS, CHECKS_BY_ID, evaluate_pod, failing_check_ids
+from hardhull.posture.pss.registry import (
+    CHECKS,
+    CHECKS_BY_ID,
+    evaluate_pod,
+    failing_check_ids,
+    pod_outcomes,
+)
 from hardhull.posture.pss.version import (
     LATEST_VERSION,
     PssVersion,
@@ -39,5 +45,6 @@ __all__ = [
     "evaluate_pod",
     "failing_check_ids",
     "parse_version",
+    "pod_outcomes",
     "pod_spec_of",
 ]

@@ -21,6 +21,7 @@ from hardhull.posture.pss.model import (
     LEVELS,
     PRIVILEGED,
     RESTRICTED,
+    Outcome,
     PssCheck,
     PssResult,
     Variant,
@@ -225,6 +226,23 @@ def _active(lvl: str, ver: PssVersion) -> tuple[tuple[PssCheck, Variant], ...]:
     return tuple(pair for pair in active if pair[0].id not in overridden)
 
 
+def pod_outcomes(
+    metadata: Mapping[str, Any] | None,
+    spec: Mapping[str, Any] | None,
+    level: str,
+    version: str | PssVersion = "latest",
+) -> list[tuple[PssCheck, Outcome]]:
+    """Like :func:`evaluate_pod`, as ``(check, outcome)`` pairs: the same checks in the
+    same order, without building a result object per check (the posture engine's path)."""
+    lvl = _level(level)
+    ver = _version(version)
+    if lvl == PRIVILEGED:
+        return []
+    meta = mapping(metadata)
+    pod = mapping(spec)
+    return [(check, variant.fn(meta, pod)) for check, variant in _active(lvl, ver)]
+
+
 def evaluate_pod(
     metadata: Mapping[str, Any] | None,
     spec: Mapping[str, Any] | None,
@@ -235,25 +253,16 @@ def evaluate_pod(
 
     Returns one :class:`PssResult` per check that applies (allowed ones included), in
     registry order: baseline checks first, then restricted ones."""
-    lvl = _level(level)
-    ver = _version(version)
-    if lvl == PRIVILEGED:
-        return []
-    meta = mapping(metadata)
-    pod = mapping(spec)
-    results: list[PssResult] = []
-    for check, variant in _active(lvl, ver):
-        outcome = variant.fn(meta, pod)
-        results.append(
-            PssResult(
-                check_id=check.id,
-                level=check.level,
-                allowed=outcome.allowed,
-                forbidden_reason=outcome.forbidden_reason,
-                forbidden_detail=outcome.forbidden_detail,
-            )
+    return [
+        PssResult(
+            check_id=check.id,
+            level=check.level,
+            allowed=outcome.allowed,
+            forbidden_reason=outcome.forbidden_reason,
+            forbidden_detail=outcome.forbidden_detail,
         )
-    return results
+        for check, outcome in pod_outcomes(metadata, spec, level, version)
+    ]
 
 
 def failing_check_ids(results: list[PssResult]) -> set[str]:
