@@ -56,7 +56,7 @@ def scan(files: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | 
 
     Exit codes: 0 done, 1 --fail-on tripped, 2 unreadable or invalid file.
     """
-    from hardhull.cli.scan_output import emit
+    from hardhull.cli.output import emit
     from hardhull.posture.dockerfile import parse_file
     from hardhull.posture.dockerfile_checks import check_dockerfile
     from hardhull.posture.dockerfile_report import DockerfileReport, render

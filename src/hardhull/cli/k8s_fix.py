@@ -51,7 +51,7 @@ def fix(
 
     Exit codes: 0 done, 2 unreadable file or invalid YAML.
     """
-    from hardhull.cli.scan_output import emit
+    from hardhull.cli.output import emit
     from hardhull.posture.fix_yaml import fix_text
 
     if in_place and output is not None:

@@ -105,7 +105,7 @@ def k8s_scan(
 
     Exit codes: 0 done, 1 --fail-on tripped, 2 bad input or unreadable cluster.
     """
-    from hardhull.cli.scan_output import emit
+    from hardhull.cli.output import emit
     from hardhull.posture.loader import LoadResult, load_paths
     from hardhull.posture.registry import all_controls, default_checks, default_cluster_checks
     from hardhull.posture.report import failing

@@ -71,6 +71,7 @@ def sbom(
 
     Exit codes: 0 done, 2 bad input or unreadable target.
     """
+    from hardhull.cli.output import emit
     from hardhull.cli.progress import cli_progress
     from hardhull.sbomfmt import write_sbom
     from hardhull.scan import SbomOptions, build_sbom
@@ -96,24 +97,9 @@ def sbom(
         from hardhull.report.sbom_table import render_sbom_table
 
         text = render_sbom_table(result, color=output is None and sys.stdout.isatty())
-        _emit(text.encode(), output)
+        emit(text.encode(), output)
         return
-    _emit(write_sbom(result, fmt), output)
-
-
-def _emit(data: bytes, output: Path | None) -> None:
-    if output is None:
-        sys.stdout.buffer.write(data)
-        if not data.endswith(b"\n"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
-        return
-    tmp = output.with_name(output.name + ".tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write ({exc.strerror})") from exc
+    emit(write_sbom(result, fmt), output)
 
 
 __all__ = ["FORMATS", "SCHEMES", "sbom"]

@@ -110,8 +110,9 @@ def image(
 
     Exit codes: 0 done, 1 --fail-on tripped, 2 bad input, unreadable target or database.
     """
+    from hardhull.cli.output import emit
     from hardhull.cli.progress import cli_progress
-    from hardhull.cli.scan_output import emit, print_db_warnings, write_vex_out
+    from hardhull.cli.scan_output import print_db_warnings, write_vex_out
     from hardhull.report import write_report
     from hardhull.scan import SbomOptions
     from hardhull.scanning import ScanOptions, failing, scan_image

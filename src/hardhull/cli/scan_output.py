@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 import click
 
-from hardhull.errors import UsageError
+from hardhull.cli.output import emit
 from hardhull.match.suppress import openvex_document
 from hardhull.model import Report
-
-
-def emit(data: bytes, output: Path | None) -> None:
-    """Write ``data`` to ``output`` atomically, or to standard output."""
-    if output is None:
-        sys.stdout.buffer.write(data)
-        if not data.endswith(b"\n"):
-            sys.stdout.buffer.write(b"\n")
-        sys.stdout.flush()
-        return
-    tmp = output.with_name(output.name + ".tmp")
-    try:
-        tmp.write_bytes(data)
-        tmp.replace(output)
-    except OSError as exc:
-        raise UsageError(f"{output}: cannot write ({exc.strerror})") from exc
 
 
 def print_db_warnings(report: Report) -> None:

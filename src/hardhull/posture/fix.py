@@ -16,6 +16,8 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from hardhull.posture.pss.baseline import BASELINE_CAPABILITIES
+
 LEVELS = ("baseline", "restricted")
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),
@@ -29,23 +31,6 @@ POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
 CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
-BASELINE_CAPS = frozenset(
-    {
-        "AUDIT_WRITE",
-        "CHOWN",
-        "DAC_OVERRIDE",
-        "FOWNER",
-        "FSETID",
-        "KILL",
-        "MKNOD",
-        "NET_BIND_SERVICE",
-        "SETFCAP",
-        "SETGID",
-        "SETPCAP",
-        "SETUID",
-        "SYS_CHROOT",
-    }
-)
 RESTRICTED_CAPS = frozenset({"NET_BIND_SERVICE"})
 RESTRICTED_VOLUMES = frozenset(
     {
@@ -347,7 +332,7 @@ def _fix_container(fixer: _Fixer, c: Map, path: str, windows: bool) -> None:
     if sc.get("procMount") not in (None, "Default"):
         fixer.set(sc, "procMount", "Default", "procMount", spath)
     _fix_common_sc(fixer, sc, spath)
-    allowed = RESTRICTED_CAPS if restricted and not windows else BASELINE_CAPS
+    allowed = RESTRICTED_CAPS if restricted and not windows else BASELINE_CAPABILITIES
     caps = sc.get("capabilities")
     if isinstance(caps, MutableMapping) and isinstance(caps.get("add"), MutableSequence):
         add: MutableSequence[Any] = caps["add"]
