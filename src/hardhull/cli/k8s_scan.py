@@ -10,11 +10,30 @@ from pathlib import Path
 import click
 
 from hardhull.errors import UsageError
-from hardhull.model import Severity
+from hardhull.model import Gap, Severity
+from hardhull.posture.policy_check import PolicyCheck
 
 FORMATS = ("table", "json", "sarif", "policyreport")
 LEVELS = tuple(s.value for s in Severity if s is not Severity.UNKNOWN)
 _VERSION = re.compile(r"^(latest|v1\.\d+)$")
+
+
+def _policy_checks(paths: tuple[Path, ...], gaps: list[Gap]) -> tuple[PolicyCheck, ...]:
+    """Load ``--policy`` files; fatal load errors stop the scan, others become gaps."""
+    if not paths:
+        return ()
+    from hardhull.policy.loader import load_policies
+
+    loaded = load_policies([str(p) for p in paths])
+    fatal = [e for e in loaded.errors if e.fatal]
+    if fatal:
+        first = fatal[0]
+        more = f" (and {len(fatal) - 1} more)" if len(fatal) > 1 else ""
+        raise UsageError(f"{first.pos}: {first.message}{more}")
+    gaps.extend(Gap("policy-load", str(e.pos), e.message) for e in loaded.errors)
+    if not loaded.policies:
+        raise UsageError(f"no policy found in {', '.join(map(str, paths))}")
+    return (PolicyCheck(loaded.policies),)
 
 
 def _now() -> str:
@@ -44,6 +63,13 @@ def _now() -> str:
     "--exceptions",
     type=click.Path(dir_okay=False, path_type=Path),
     help="YAML file of exempted resources (control, kind/name/namespace/labels, reason, expires).",
+)
+@click.option(
+    "--policy",
+    "policy_paths",
+    multiple=True,
+    type=click.Path(exists=True, path_type=Path),
+    help="Custom checks as data: Kyverno / ValidatingAdmissionPolicy files or dirs (repeatable).",
 )
 @click.option(
     "--allowed-registry",
@@ -81,6 +107,7 @@ def k8s_scan(
     pss_version: str,
     framework: str | None,
     exceptions: Path | None,
+    policy_paths: tuple[Path, ...],
     allowed_registries: tuple[str, ...],
     fmt: str,
     output: Path | None,
@@ -102,6 +129,7 @@ def k8s_scan(
       helm template ./chart | hardhull k8s scan - --format json
       hardhull k8s scan --context prod --framework "NSA-CISA" --fail-on high
       hardhull k8s scan k8s/ --format policyreport -o reports.yaml
+      hardhull k8s scan k8s/ --policy policies/      # custom checks as data (Kyverno, VAP)
 
     Exit codes: 0 done, 1 --fail-on tripped, 2 bad input or unreadable cluster.
     """
@@ -142,7 +170,7 @@ def k8s_scan(
             created=_now(),
             show_passed=show_passed,
         ),
-        default_checks(),
+        (*default_checks(), *_policy_checks(policy_paths, gaps)),
         default_cluster_checks(),
         files=loaded.files,
         documents=loaded.documents,
