@@ -30,7 +30,7 @@ BATCH_KINDS = frozenset({"Job", "CronJob"})
 def as_map(value: object) -> Mapping[str, Any]:
     """``value`` if it is a mapping, else an empty one."""
     # plain dicts first: the ABC check of isinstance(x, Mapping) is several times slower
-    if type(value) is dict or isinstance(value, Mapping):
+    if type(value) is dict or (value is not None and isinstance(value, Mapping)):
         return value
     return {}
 

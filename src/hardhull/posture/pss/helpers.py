@@ -13,22 +13,24 @@ def mapping(value: object) -> Obj:
     """``value`` if it is a mapping, else an empty one (tolerates ``None`` and junk)."""
     # ``type(...) is dict`` first: parsed YAML/JSON is plain dicts, and the ABC check of
     # ``isinstance(x, Mapping)`` costs several times more (profiled in bench/posture).
-    if type(value) is dict or isinstance(value, Mapping):
+    if type(value) is dict or (value is not None and isinstance(value, Mapping)):
         return value
     return {}
 
 
 def items(value: object) -> Sequence[Any]:
     """``value`` if it is a list, else an empty tuple."""
-    return value if type(value) is list or isinstance(value, list | tuple) else ()
+    if type(value) is list:
+        return value
+    return value if value is not None and isinstance(value, list | tuple) else ()
 
 
 def dig(obj: object, *path: str) -> Any:
     """Follow mapping keys; ``None`` as soon as one is missing."""
     cur: Any = obj
     for key in path:
-        if type(cur) is not dict and not isinstance(cur, Mapping):
-            return None
+        if type(cur) is not dict and (cur is None or not isinstance(cur, Mapping)):
+            return None  # ``None`` first: missing keys are the common case, ABC checks slow
         cur = cur.get(key)
     return cur
 
