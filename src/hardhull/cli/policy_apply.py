@@ -10,7 +10,6 @@ import orjson
 
 from hardhull.errors import UsageError
 from hardhull.policy.base import AdmissionInput, Result, RuleResult
-from hardhull.policy.loader import load_policies, load_resources
 
 _ORDER = ("pass", "skip", "warn", "error", "fail")
 
@@ -60,6 +59,8 @@ def policy_apply(
     Example:
       hardhull policy apply policies/ --resource k8s/ --format json
     """
+    from hardhull.policy.loader import load_policies, load_resources
+
     loaded = load_policies(policy_paths)
     for err in loaded.errors:
         click.echo(

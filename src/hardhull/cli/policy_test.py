@@ -6,8 +6,6 @@ import sys
 
 import click
 
-from hardhull.policy.testrunner import run_tests
-
 
 @click.command("test")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
@@ -19,6 +17,8 @@ def policy_test(paths: tuple[str, ...], failures_only: bool) -> None:
     Example:
       hardhull policy test tests/fixtures/kyverno
     """
+    from hardhull.policy.testrunner import run_tests
+
     outcome = run_tests(paths)
     for err in outcome.errors:
         level = "error" if err.fatal else "note"
