@@ -1,7 +1,8 @@
-"""Scan orchestration shared by the CLI, the agent and the hub.
+"""The single pass over an image, shared by the CLI, the agent and the hub.
 
-``build_sbom``: TARGET -> source -> FileTree -> catalogers -> ownership filter -> Sbom,
-with a Coverage that says what was and was not examined.
+``inventory``/``build_sbom``: TARGET -> source -> FileTree -> catalogers -> ownership
+filter -> Sbom, with a Coverage that says what was and was not examined. The vulnerability
+and hardening scan built on it lives in :mod:`hardhull.scanning`.
 """
 
 from __future__ import annotations
