@@ -3,12 +3,14 @@
 Starts ``hardhull admission serve`` (PSS restricted + allowed registries (warn) + digest
 required (audit) built-ins, plus every policy under ``--policies`` when the policy loader
 is available) over HTTPS on 127.0.0.1, then drives it from a separate load-generator
-process (``loadgen.py``: httpx asyncio, keep-alive) with AdmissionReviews of realistic
-Deployments (about 1 in 5 violates PSS restricted):
+process (``loadgen.py``: plain asyncio streams + ssl, ``--connections`` HTTPS keep-alive
+connections) with AdmissionReviews of realistic Deployments (about 1 in 5 violates PSS
+restricted):
 
-1. open loop at ``--rate`` requests/s for ``--duration`` s: p50/p90/p99/max, errors;
+1. open loop at ``--rate`` requests/s for ``--duration`` s, latency from each request's
+   scheduled send time: p50/p90/p99/max, errors (``--procs`` splits it over processes);
 2. closed loop with ``--workers`` connections for ``--sat-duration`` s: saturation rps;
-3. the server's RSS (peak sampled every 0.2 s).
+3. the server's RSS (peak sampled every 0.2 s) and CPU per request.
 
 On a machine with two or more cores the server is pinned to core 0 and the load
 generator to core 1. Usage::
@@ -75,7 +77,9 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rate", type=float, default=500.0)
     parser.add_argument("--duration", type=float, default=60.0)
-    parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--connections", type=int, default=8, help="open-loop connections")
+    parser.add_argument("--procs", type=int, default=1, help="open-loop generator processes")
+    parser.add_argument("--workers", type=int, default=8, help="saturation connections")
     parser.add_argument("--sat-duration", type=float, default=15.0)
     parser.add_argument("--policies", action="append", default=[])
     parser.add_argument("--no-pin", action="store_true", help="do not pin to cores 0/1")
@@ -138,7 +142,19 @@ def main() -> None:
                     "--url", url, "--ca", str(ca), "--bodies", str(bodies)]  # fmt: skip
             results = {}
             for label, extra in (
-                ("sustained", ["--rate", str(args.rate), "--duration", str(args.duration)]),
+                (
+                    "sustained",
+                    [
+                        "--rate",
+                        str(args.rate),
+                        "--duration",
+                        str(args.duration),
+                        "--connections",
+                        str(args.connections),
+                        "--procs",
+                        str(args.procs),
+                    ],
+                ),
                 (
                     "saturation",
                     ["--workers", str(args.workers), "--duration", str(args.sat_duration)],
@@ -150,8 +166,8 @@ def main() -> None:
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True)
                 cpu = sum(target.cpu_times()[:2]) - cpu0
                 res = json.loads(out.stdout.strip().splitlines()[-1])
-                n = res.get("ok", res.get("requests", 0)) or 1
-                res["server_cpu_ms_per_request"] = round(cpu * 1000.0 / (n + 50), 3)
+                n = int(res["sent"]) + int(res["warmup"])
+                res["server_cpu_ms_per_request"] = round(cpu * 1000.0 / max(n, 1), 3)
                 results[label] = res
             metrics = httpx.get(f"{url}/metrics", verify=verify).text
             done.set()
