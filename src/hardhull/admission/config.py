@@ -10,6 +10,17 @@ Example::
       pss_version: latest
       allowed_registries: [ghcr.io/acme, registry.example.com]
       require_digest: false
+      vulnerability_gate:              # images' latest `hardhull scan image --format json`
+        reports: /var/lib/hardhull/scans   # the scan-results cache directory
+        severity: high                 # threshold: critical | high | medium | low | ...
+        fixable_only: true             # count only findings with fixed_versions
+        unscanned: deny                # deny | allow-audit (never-scanned images)
+        action: deny                   # deny | warn
+        exemptions:
+          - images: [ghcr.io/acme/legacy*]     # globs; and/or advisories
+            advisories: [CVE-2023-4911]
+            reason: patched kernel-side, ticket SEC-12
+            expires: 2026-03-31
     default_mode: null                 # enforce | warn | audit (null: the policy's own)
     modes: {allowed-registries: warn}  # per policy, overrides the policy and default
     exemptions:
@@ -25,6 +36,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import fnmatch
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -35,7 +47,9 @@ from typing import Any, TypeVar
 import yaml
 
 from hardhull.errors import HardhullError
+from hardhull.model import Severity
 from hardhull.policy.base import Action
+from hardhull.policy.vulngate import Unscanned, VulnExemption, VulnGateError, VulnGateOptions
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -98,6 +112,7 @@ class AdmissionConfig:
     pss_version: str = "latest"
     allowed_registries: tuple[str, ...] | None = None
     require_digest: bool = False
+    vuln_gate: VulnGateOptions | None = None
     default_mode: Mode | None = None
     modes: Mapping[str, Mode] = field(default_factory=dict)
     exemptions: tuple[Exemption, ...] = ()
@@ -110,6 +125,9 @@ class AdmissionConfig:
     max_request_bytes: int = 3 * 1024 * 1024
 
 
+_BUILTIN = frozenset(
+    {"pss", "pss_version", "allowed_registries", "require_digest", "vulnerability_gate"}
+)
 _TOP = frozenset(
     {
         "listen", "tls", "policies", "builtin", "default_mode", "modes", "exemptions",
@@ -164,6 +182,73 @@ def _exemption(item: object, i: int) -> Exemption:
     )
 
 
+_GATE_KEYS = frozenset({"reports", "severity", "fixable_only", "unscanned", "action", "exemptions"})
+_GATE_EX_KEYS = frozenset({"images", "advisories", "reason", "expires"})
+
+
+def _bool(value: object, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where} must be true or false")
+    return value
+
+
+def _gate_exemption(item: object, where: str) -> VulnExemption:
+    entry = _map(item, where)
+    unknown = set(entry) - _GATE_EX_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    images = _strs(entry.get("images"), f"{where}.images")
+    advisories = _strs(entry.get("advisories"), f"{where}.advisories")
+    if not images and not advisories:
+        raise ConfigError(f"{where} needs images and/or advisories (it would exempt everything)")
+    reason = entry.get("reason")
+    if not isinstance(reason, str) or not reason.strip():
+        raise ConfigError(f"{where}.reason must be a non-empty string")
+    expires = entry.get("expires")
+    if isinstance(expires, str):
+        try:
+            expires = dt.date.fromisoformat(expires)
+        except ValueError:
+            expires = None
+    if not isinstance(expires, dt.date) or isinstance(expires, dt.datetime):
+        raise ConfigError(f"{where}.expires must be a date (YYYY-MM-DD)")
+    return VulnExemption(reason.strip(), images, frozenset(advisories), expires)
+
+
+def _vuln_gate(value: object, base: Path) -> VulnGateOptions | None:
+    """``builtin.vulnerability_gate``; relative ``reports`` are relative to ``base``."""
+    where = "builtin.vulnerability_gate"
+    if value is None:
+        return None
+    gate = _map(value, where)
+    unknown = set(gate) - _GATE_KEYS
+    if unknown:
+        raise ConfigError(f"{where}: unknown keys {sorted(unknown)}")
+    reports = gate.get("reports")
+    if not isinstance(reports, str) or not reports:
+        raise ConfigError(f"{where}.reports must be the scan reports directory")
+    action = _enum(Action, gate.get("action", "deny"), f"{where}.action")
+    if action is Action.AUDIT:
+        raise ConfigError(f"{where}.action: 'audit' is not one of deny, warn")
+    raw_ex = gate.get("exemptions")
+    raw_ex = [] if raw_ex is None else raw_ex
+    if not isinstance(raw_ex, list):
+        raise ConfigError(f"{where}.exemptions must be a list")
+    try:
+        return VulnGateOptions(
+            reports=base / reports,
+            severity=_enum(Severity, gate.get("severity", "high"), f"{where}.severity"),
+            fixable_only=_bool(gate.get("fixable_only", True), f"{where}.fixable_only"),
+            unscanned=_enum(Unscanned, gate.get("unscanned", "deny"), f"{where}.unscanned"),
+            action=action,
+            exemptions=tuple(
+                _gate_exemption(item, f"{where}.exemptions[{i}]") for i, item in enumerate(raw_ex)
+            ),
+        )
+    except VulnGateError as exc:
+        raise ConfigError(f"{where}.{exc.message}") from None
+
+
 def parse_config(doc: object, base: Path) -> AdmissionConfig:
     """Validate a decoded configuration; relative paths are relative to ``base``."""
     top = _map(doc, "configuration")
@@ -182,6 +267,9 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     tls = _map(top.get("tls"), "tls")
     builtin = _map(top.get("builtin"), "builtin")
     audit = _map(top.get("audit_log"), "audit_log")
+    unknown = set(builtin) - _BUILTIN
+    if unknown:
+        raise ConfigError(f"builtin: unknown keys {sorted(unknown)}")
     pss = builtin.get("pss", "restricted")
     if pss not in (None, "baseline", "restricted", "privileged"):
         raise ConfigError(f"builtin.pss: {pss!r} is not baseline, restricted or null")
@@ -208,6 +296,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
             None if registries is None else _strs(registries, "builtin.allowed_registries")
         ),
         require_digest=bool(builtin.get("require_digest", False)),
+        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base),
         default_mode=None if default_mode is None else _enum(Mode, default_mode, "default_mode"),
         modes=modes,
         exemptions=tuple(_exemption(item, i) for i, item in enumerate(raw_ex)),

@@ -11,21 +11,26 @@ from hardhull.admission.config import AdmissionConfig, ConfigError
 from hardhull.policy.base import LoadError, Policy
 from hardhull.policy.builtin import builtin_policies
 from hardhull.policy.loader import load_policies
+from hardhull.policy.vulngate import VulnGateError
 
 
 def load_admission_policies(config: AdmissionConfig) -> tuple[list[Policy], list[LoadError]]:
     """Built-ins first, then every policy from ``config.policy_paths``.
 
     Returns the policies and the non-fatal load errors (warnings); raises
-    :class:`ConfigError` on fatal ones."""
-    policies: list[Policy] = list(
-        builtin_policies(
+    :class:`ConfigError` on fatal ones (and when the vulnerability gate's reports
+    directory cannot be read)."""
+    try:
+        builtins = builtin_policies(
             pss=config.pss,
             pss_version=config.pss_version,
             allowed_registries=config.allowed_registries,
             require_digest=config.require_digest,
+            vuln_gate=config.vuln_gate,
         )
-    )
+    except VulnGateError as exc:
+        raise ConfigError(f"builtin.vulnerability_gate: {exc.message}") from None
+    policies: list[Policy] = list(builtins)
     if not config.policy_paths:
         return policies, []
     loaded = load_policies([str(p) for p in config.policy_paths])

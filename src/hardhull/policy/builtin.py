@@ -9,6 +9,8 @@ CronJob) on CREATE and UPDATE, and returns one :class:`RuleResult` per rule.
 - :class:`AllowedRegistriesPolicy`: every container image comes from an allowed
   registry (host, host/path prefix or ``*.domain`` wildcard).
 - :class:`DigestRequiredPolicy`: every container image is pinned by digest.
+- :class:`~hardhull.policy.vulngate.VulnGatePolicy`: no image whose latest scan has
+  serious vulnerabilities (see :mod:`hardhull.policy.vulngate`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.vulngate import VulnGateOptions, VulnGatePolicy
 from hardhull.posture.checks.images import parse_image, registry_allowed
 from hardhull.posture.pss import evaluate_pod, parse_version, pod_spec_of
 from hardhull.posture.pss.version import PssVersion
@@ -210,19 +213,26 @@ class DigestRequiredPolicy:
         )
 
 
+BuiltinPolicy = PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy | VulnGatePolicy
+
+
 def builtin_policies(
     *,
     pss: str | None = "restricted",
     pss_version: str = "latest",
     allowed_registries: Sequence[str] | None = None,
     require_digest: bool = False,
-) -> tuple[PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy, ...]:
-    """The built-ins a configuration asks for, in a stable order."""
-    out: list[PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy] = []
+    vuln_gate: VulnGateOptions | None = None,
+) -> tuple[BuiltinPolicy, ...]:
+    """The built-ins a configuration asks for, in a stable order. ``vuln_gate`` reads
+    its reports directory now (:class:`~hardhull.policy.vulngate.VulnGateError`)."""
+    out: list[BuiltinPolicy] = []
     if pss and pss != "privileged":
         out.append(PssPolicy(pss, pss_version))
     if allowed_registries is not None:
         out.append(AllowedRegistriesPolicy(tuple(allowed_registries)))
     if require_digest:
         out.append(DigestRequiredPolicy())
+    if vuln_gate is not None:
+        out.append(VulnGatePolicy(vuln_gate))
     return tuple(out)

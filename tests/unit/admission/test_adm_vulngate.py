@@ -1,0 +1,306 @@
+"""The vulnerability gate: a cache of real scan documents (written by write_report from
+Reports carrying real Debian advisory ids and fixed versions), the policy, its config."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gzip
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.shared import ADVISORIES
+from tests.unit.admission.adm_support import container, deployment, review
+
+from hardhull.admission.config import AdmissionConfig, ConfigError, parse_config
+from hardhull.admission.engine import AdmissionEngine
+from hardhull.admission.policies import load_admission_policies
+from hardhull.admission.review import parse_review
+from hardhull.model import (
+    Coverage,
+    Finding,
+    FindingKind,
+    Package,
+    PackageType,
+    Report,
+    Sbom,
+    Severity,
+    Status,
+    Suppression,
+)
+from hardhull.model.sbom import SourceInfo
+from hardhull.policy.base import AdmissionInput, Result, RuleResult
+from hardhull.policy.builtin import builtin_policies
+from hardhull.policy.vulngate import (
+    Unscanned,
+    VulnExemption,
+    VulnGateError,
+    VulnGateOptions,
+    VulnGatePolicy,
+)
+from hardhull.report import write_report
+
+DEBIAN = ADVISORIES / "debian-osv-bookworm" / "CVE-2023.jsonl.gz"
+pytestmark = pytest.mark.skipif(not DEBIAN.is_file(), reason="shared advisories missing")
+
+APP = "ghcr.io/acme/app:1.0"
+CLEAN = "ghcr.io/acme/clean:2.0"
+APP_DIGEST = "sha256:" + "1" * 64
+CLEAN_DIGEST = "sha256:" + "2" * 64
+FAR = dt.date(2999, 12, 31)
+
+
+def _advisories(n: int = 6) -> list[tuple[str, str, str]]:
+    """The first ``n`` real Debian advisories with a fix: (id, source package, fixed)."""
+    out: list[tuple[str, str, str]] = []
+    with gzip.open(DEBIAN, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            doc = json.loads(line)
+            for aff in doc.get("affected", []):
+                fixed = [
+                    e["fixed"] for r in aff.get("ranges", []) for e in r["events"] if "fixed" in e
+                ]
+                if fixed:
+                    out.append((doc["id"], aff["package"]["name"], fixed[0]))
+                    break
+            if len(out) == n:
+                return out
+    raise AssertionError("not enough advisories")
+
+
+ADV = _advisories() if DEBIAN.is_file() else [("", "", "")] * 6
+
+
+def _finding(i: int, severity: Severity, *, fixable: bool = True, hidden: bool = False) -> Finding:
+    adv, name, fixed = ADV[i]
+    pkg = Package(name, "0.1-1", PackageType.DEB, f"pkg:deb/debian/{name}@0.1-1", (), "dpkg")
+    return Finding(
+        kind=FindingKind.VULNERABILITY,
+        status=Status.FAIL,
+        severity=severity,
+        rule_id=adv,
+        title=f"{adv} in {name}",
+        subject=pkg.id,
+        package=pkg,
+        fixed_versions=(fixed,) if fixable else (),
+        suppressed=Suppression("ignore", "accepted", ".hardhull-ignore") if hidden else None,
+    )
+
+
+def _write(
+    directory: Path, file: str, name: str, digest: str, created: str, findings: Sequence[Finding]
+) -> None:
+    source = SourceInfo("registry", name, name, digest, tags=(name.rsplit(":", 1)[1],))
+    sbom = Sbom(source, (), Coverage(), tool_version="test", created=created)
+    report = Report(sbom, tuple(findings), Coverage(), created=created)
+    (directory / file).write_bytes(write_report(report, "json"))
+
+
+@pytest.fixture
+def cache(tmp_path: Path) -> Path:
+    """Reports: app (critical+high fixable, high unfixable, medium, suppressed critical),
+    an older clean app report, clean (medium fixable, high unfixable), a non-report."""
+    d = tmp_path / "scans"
+    d.mkdir()
+    app = [
+        _finding(0, Severity.CRITICAL),
+        _finding(1, Severity.HIGH),
+        _finding(2, Severity.HIGH, fixable=False),
+        _finding(3, Severity.MEDIUM),
+        _finding(4, Severity.CRITICAL, hidden=True),
+    ]
+    _write(d, "app-new.json", APP, APP_DIGEST, "2026-06-01T00:00:00Z", app)
+    _write(d, "z-app-old.json", APP, "sha256:" + "9" * 64, "2025-01-01T00:00:00Z", [])
+    clean = [_finding(3, Severity.MEDIUM), _finding(5, Severity.HIGH, fixable=False)]
+    _write(d, "clean.json", CLEAN, CLEAN_DIGEST, "2026-06-01T00:00:00Z", clean)
+    (d / "notes.json").write_text('{"bomFormat": "CycloneDX"}')
+    return d
+
+
+def _pod(*images: str, init: Sequence[str] = ()) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p", "namespace": "shop"},
+        "spec": {
+            "initContainers": [{"name": f"i{n}", "image": im} for n, im in enumerate(init)],
+            "containers": [{"name": f"c{n}", "image": im} for n, im in enumerate(images)],
+        },
+    }
+
+
+def _run(policy: VulnGatePolicy, obj: Mapping[str, Any]) -> dict[str, RuleResult]:
+    inp = AdmissionInput(obj, kind=str(obj["kind"]))
+    assert policy.applies_to(inp)
+    return {r.rule: r for r in policy.evaluate(inp)}
+
+
+def _gate(cache: Path, **kw: Any) -> VulnGatePolicy:
+    return VulnGatePolicy(VulnGateOptions(cache, **kw))
+
+
+def test_deny_at_threshold_names_image_counts_and_worst_ids(cache: Path) -> None:
+    res = _run(_gate(cache), _pod(APP))["vulnerabilities"]
+    assert res.result is Result.FAIL
+    assert f"{APP}: 1 critical, 1 high ({ADV[0][0]}, {ADV[1][0]})" in res.message
+    for excluded in (ADV[2][0], ADV[3][0], ADV[4][0]):  # unfixable, medium, suppressed
+        assert excluded not in res.message
+
+
+def test_pass_below_threshold_and_newest_report_wins(cache: Path) -> None:
+    assert _run(_gate(cache), _pod(CLEAN))["vulnerabilities"].result is Result.PASS
+    critical = _run(_gate(cache, severity=Severity.CRITICAL), _pod(APP))["vulnerabilities"]
+    assert critical.result is Result.FAIL and ADV[1][0] not in critical.message
+
+
+def test_fixable_only_off_counts_unfixable(cache: Path) -> None:
+    res = _run(_gate(cache, fixable_only=False), _pod(CLEAN))["vulnerabilities"]
+    assert res.result is Result.FAIL and ADV[5][0] in res.message and "1 high" in res.message
+
+
+def test_exemptions_active_and_expired(cache: Path) -> None:
+    scoped = VulnExemption(
+        "vendor fix pending", ("ghcr.io/acme/*",), frozenset(ADV[i][0] for i in (0, 1)), FAR
+    )
+    assert (
+        _run(_gate(cache, exemptions=(scoped,)), _pod(APP))["vulnerabilities"].result is Result.PASS
+    )
+    other_image = VulnExemption("x", ("ghcr.io/other/*",), frozenset({ADV[0][0]}), FAR)
+    assert (
+        _run(_gate(cache, exemptions=(other_image,)), _pod(APP))["vulnerabilities"].result
+        is Result.FAIL
+    )
+    old = VulnExemption("ticket SEC-1", (), frozenset({ADV[0][0]}), dt.date(2000, 1, 1))
+    res = _run(_gate(cache, exemptions=(old,)), _pod(APP))["vulnerabilities"]
+    assert res.result is Result.FAIL and ADV[0][0] in res.message
+    assert "ticket SEC-1) expired 2000-01-01" in res.message
+
+
+def test_unscanned_deny_and_allow_audit(cache: Path) -> None:
+    image = "docker.io/library/nginx:1.27"
+    denied = _run(_gate(cache), _pod(image))["unscanned"]
+    assert denied.result is Result.FAIL and image in denied.message
+    audited = _run(_gate(cache, unscanned=Unscanned.ALLOW_AUDIT), _pod(image))["unscanned"]
+    assert audited.result is Result.WARN and audited.audit_annotations
+    with pytest.raises(VulnGateError, match="not implemented"):
+        VulnGateOptions(cache, unscanned=Unscanned.SCAN)
+
+
+def test_digest_pinned_image_matches_by_digest(cache: Path) -> None:
+    moved = f"mirror.example.com/app@{APP_DIGEST}"
+    assert _run(_gate(cache), _pod(moved))["vulnerabilities"].result is Result.FAIL
+    unknown = _run(_gate(cache), _pod(f"ghcr.io/acme/app:1.0@sha256:{'3' * 64}"))
+    assert unknown["unscanned"].result is Result.FAIL
+    assert (
+        _run(_gate(cache), _pod(f"clean@{CLEAN_DIGEST}"))["vulnerabilities"].result is Result.PASS
+    )
+
+
+def test_init_containers_and_deployment_template(cache: Path) -> None:
+    res = _run(_gate(cache), _pod(CLEAN, init=[APP]))["vulnerabilities"]
+    assert res.result is Result.FAIL and APP in res.message
+    dep = deployment(containers=[container(image="ghcr.io/acme/app:1.0")])
+    assert _run(_gate(cache), dep)["vulnerabilities"].result is Result.FAIL
+
+
+def test_cache_rereads_when_directory_changes(cache: Path) -> None:
+    gate = _gate(cache)
+    image = "ghcr.io/acme/new:3"
+    assert "unscanned" in _run(gate, _pod(image))
+    _write(cache, "new.json", image, "sha256:" + "4" * 64, "2026-07-01T00:00:00Z", [])
+    assert "unscanned" not in _run(gate, _pod(image))
+
+
+def _config(gate: object, base: Path) -> AdmissionConfig:
+    return parse_config({"builtin": {"pss": None, "vulnerability_gate": gate}}, base)
+
+
+def test_config_parses_gate(cache: Path) -> None:
+    cfg = _config(
+        {
+            "reports": cache.name,
+            "severity": "critical",
+            "fixable_only": False,
+            "unscanned": "allow-audit",
+            "action": "warn",
+            "exemptions": [
+                {"images": ["ghcr.io/acme/*"], "reason": "r", "expires": dt.date(2027, 1, 1)},
+                {"advisories": [ADV[0][0]], "reason": "r", "expires": "2027-02-01"},
+            ],
+        },
+        cache.parent,
+    )
+    gate = cfg.vuln_gate
+    assert gate is not None and gate.reports == cache and gate.severity is Severity.CRITICAL
+    assert gate.unscanned is Unscanned.ALLOW_AUDIT and gate.exemptions[1].expires == dt.date(
+        2027, 2, 1
+    )
+    assert [p.name for p in builtin_policies(pss=None, vuln_gate=gate)] == ["vulnerability-gate"]
+
+
+@pytest.mark.parametrize(
+    ("gate", "message"),
+    [
+        ({"severity": "high"}, "reports must be"),
+        ({"reports": "s", "severity": "severe"}, "severity: 'severe' is not one of"),
+        (
+            {"reports": "s", "unscanned": "scan"},
+            "unscanned: scan (scan on demand) is not implemented",
+        ),
+        ({"reports": "s", "unscanned": "ignore"}, "unscanned: 'ignore'"),
+        ({"reports": "s", "action": "audit"}, "action: 'audit' is not one of deny, warn"),
+        ({"reports": "s", "fixable_only": "yes"}, "fixable_only must be true or false"),
+        ({"reports": "s", "bogus": 1}, "unknown keys ['bogus']"),
+        ({"reports": "s", "exemptions": {}}, "exemptions must be a list"),
+        (
+            {"reports": "s", "exemptions": [{"reason": "r", "expires": "2027-01-01"}]},
+            "needs images and/or advisories",
+        ),
+        (
+            {"reports": "s", "exemptions": [{"images": ["a"], "expires": "2027-01-01"}]},
+            "reason must be",
+        ),
+        (
+            {"reports": "s", "exemptions": [{"images": ["a"], "reason": "r"}]},
+            "expires must be a date",
+        ),
+        (
+            {"reports": "s", "exemptions": [{"images": ["a"], "reason": "r", "expires": "soon"}]},
+            "expires must be a date",
+        ),
+        (
+            {
+                "reports": "s",
+                "exemptions": [{"images": "a", "reason": "r", "expires": "2027-01-01"}],
+            },
+            "images must be a list",
+        ),
+    ],
+)
+def test_config_errors(tmp_path: Path, gate: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        _config(gate, tmp_path)
+    assert message in info.value.message and "builtin.vulnerability_gate" in info.value.message
+
+
+def test_missing_reports_directory_fails_at_load(tmp_path: Path) -> None:
+    cfg = _config({"reports": "nowhere"}, tmp_path)
+    with pytest.raises(ConfigError, match="nowhere"):
+        load_admission_policies(cfg)
+
+
+def test_engine_denies_vulnerable_deployment(cache: Path) -> None:
+    cfg = _config({"reports": str(cache)}, cache.parent)
+    policies, _ = load_admission_policies(cfg)
+    engine = AdmissionEngine(policies, cfg)
+    ok = engine.decide(
+        parse_review(json.dumps(review(deployment(containers=[container(image=CLEAN)]))).encode())
+    )
+    assert ok.allowed, ok.message
+    body = review(deployment(containers=[container(image=APP)]))
+    decision = engine.decide(parse_review(json.dumps(body).encode()))
+    assert not decision.allowed and decision.code == 403
+    assert "[vulnerability-gate] vulnerabilities:" in decision.message
+    assert f"{APP}: 1 critical, 1 high ({ADV[0][0]}" in decision.message
