@@ -95,12 +95,52 @@ def _expand_wildcards(resource: Mapping[str, Any], pattern: Mapping[str, Any]) -
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A pattern mapping taken apart once: anchored (conditional/global) keys first, then
+    the others with anchor-bearing values first, as Kyverno evaluates them."""
+
+    anchored: tuple[tuple[str, str, Any], ...]
+    plain: tuple[tuple[str, str, Any], ...]
+
+
+# Plans by pattern identity. Patterns live as long as their compiled policy; patterns
+# rebuilt per request (variables substituted) just churn through. The stored pattern
+# object is compared by identity, so a reused id can never return a stale plan.
+_PLANS: dict[int, tuple[Mapping[str, Any], _Plan]] = {}
+_MAX_PLANS = 4096
+
+
+def _make_plan(pattern: Mapping[str, Any]) -> _Plan:
+    anchored: list[tuple[str, str, Any]] = []
+    plain: list[tuple[str, str, Any]] = []
+    for key, value in pattern.items():
+        kind, name = split_anchor(str(key))
+        (anchored if kind in ("(", "<(") else plain).append((kind, name, value))
+    plain.sort(key=lambda entry: 0 if _contains_anchor(entry[2]) else 1)
+    return _Plan(tuple(anchored), tuple(plain))
+
+
+def _plan_for(pattern: Mapping[str, Any]) -> _Plan | None:
+    """The cached plan of a pattern without wildcard keys (``None`` when it has some)."""
+    key = id(pattern)
+    hit = _PLANS.get(key)
+    if hit is not None and hit[0] is pattern:
+        return hit[1]
+    if any(has_wildcard(split_anchor(str(k))[1]) for k in pattern):
+        return None
+    plan = _make_plan(pattern)
+    if len(_PLANS) >= _MAX_PLANS:
+        _PLANS.clear()
+    _PLANS[key] = (pattern, plan)
+    return plan
+
+
 def _match_map(resource: Mapping[str, Any], pattern: Mapping[str, Any], path: str) -> Outcome:
-    expanded = _expand_wildcards(resource, pattern)
-    anchored = [(k, v) for k, v in expanded.items() if split_anchor(k)[0] in ("(", "<(")]
-    plain = [(k, v) for k, v in expanded.items() if split_anchor(k)[0] not in ("(", "<(")]
-    for key, sub in anchored:
-        kind, name = split_anchor(key)
+    plan = _plan_for(pattern)
+    if plan is None:  # wildcard keys depend on the resource: plan it per call
+        plan = _make_plan(_expand_wildcards(resource, pattern))
+    for kind, name, sub in plan.anchored:
         here = f"{path}{name}/"
         if name not in resource:
             status = Status.SKIP if kind == "(" else Status.GLOBAL_SKIP
@@ -111,9 +151,7 @@ def _match_map(resource: Mapping[str, Any], pattern: Mapping[str, Any], path: st
         if inner.status != Status.OK:
             status = Status.SKIP if kind == "(" else Status.GLOBAL_SKIP
             return Outcome(status, inner.path, inner.detail)
-    plain.sort(key=lambda kv: 0 if _contains_anchor(kv[1]) else 1)
-    for key, sub in plain:
-        kind, name = split_anchor(key)
+    for kind, name, sub in plan.plain:
         here = f"{path}{name}/"
         present = name in resource
         if kind == "X(":
