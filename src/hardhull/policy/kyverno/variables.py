@@ -229,9 +229,15 @@ def substitute(value: Any, data: Mapping[str, Any]) -> Any:
         out = _VAR.sub(lambda m: _text(query(m.group(1), data)), value)
         return out.replace("\\{{", "{{")
     if isinstance(value, Mapping):
-        return {substitute(k, data): substitute(v, data) for k, v in value.items()}
+        pairs = [(k, v, substitute(k, data), substitute(v, data)) for k, v in value.items()]
+        if all(k2 is k and v2 is v for k, v, k2, v2 in pairs):
+            return value  # nothing to substitute: keep the object (its pattern plan is cached)
+        return {k2: v2 for _, _, k2, v2 in pairs}
     if isinstance(value, list):
-        return [substitute(v, data) for v in value]
+        items = [substitute(v, data) for v in value]
+        if all(new is old for new, old in zip(items, value, strict=True)):
+            return value
+        return items
     return value
 
 
