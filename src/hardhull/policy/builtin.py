@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
 from hardhull.policy.vulngate import VulnGateOptions, VulnGatePolicy
@@ -111,106 +111,94 @@ class PssPolicy:
         return out
 
 
+class _ImageRule:
+    """Shared shape of the image built-ins: one rule over every container image of a pod
+    or pod template; subclasses say which images violate it and how to word that."""
+
+    NAME: ClassVar[str]
+    RULE: ClassVar[str]
+    action: Action
+
+    @property
+    def name(self) -> str:
+        """The policy name."""
+        return self.NAME
+
+    @property
+    def kind(self) -> str:
+        """Always ``Builtin``."""
+        return BUILTIN_KIND
+
+    @property
+    def pos(self) -> SourcePos:
+        """Built-ins come from no file."""
+        return _POS
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        """Objects with a pod spec, on CREATE and UPDATE."""
+        return _pod_parts(inp) is not None
+
+    def _violates(self, image: str) -> bool:
+        raise NotImplementedError
+
+    def _message(self, bad: list[str]) -> str:
+        raise NotImplementedError
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        """One result listing every offending image (``where: image``)."""
+        parts = _pod_parts(inp)
+        if parts is None:
+            return ()
+        bad = [
+            f"{where}: {image or '<no image>'}"
+            for where, image in _images(parts[1])
+            if not image or self._violates(image)
+        ]
+        if not bad:
+            return (RuleResult(self.NAME, self.RULE, Result.PASS, action=self.action),)
+        return (
+            RuleResult(
+                self.NAME,
+                self.RULE,
+                Result.FAIL,
+                message=self._message(bad),
+                action=self.action,
+                resource=inp.ref,
+                category="Images",
+            ),
+        )
+
+
 @dataclass(frozen=True)
-class AllowedRegistriesPolicy:
+class AllowedRegistriesPolicy(_ImageRule):
     """Container images must come from one of ``registries``."""
 
+    NAME: ClassVar[str] = "allowed-registries"
+    RULE: ClassVar[str] = "registry"
     registries: tuple[str, ...]
     action: Action = Action.DENY
 
-    @property
-    def name(self) -> str:
-        """``allowed-registries``."""
-        return "allowed-registries"
+    def _violates(self, image: str) -> bool:
+        return not registry_allowed(parse_image(image), self.registries)
 
-    @property
-    def kind(self) -> str:
-        """Always ``Builtin``."""
-        return BUILTIN_KIND
-
-    @property
-    def pos(self) -> SourcePos:
-        """Built-ins come from no file."""
-        return _POS
-
-    def applies_to(self, inp: AdmissionInput) -> bool:
-        """Objects with a pod spec, on CREATE and UPDATE."""
-        return _pod_parts(inp) is not None
-
-    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
-        """One result (rule ``registry``) listing every image from elsewhere."""
-        parts = _pod_parts(inp)
-        if parts is None:
-            return ()
-        bad = [
-            f"{where}: {image or '<no image>'}"
-            for where, image in _images(parts[1])
-            if not image or not registry_allowed(parse_image(image), self.registries)
-        ]
-        if not bad:
-            return (RuleResult(self.name, "registry", Result.PASS, action=self.action),)
+    def _message(self, bad: list[str]) -> str:
         allowed = ", ".join(self.registries) or "<none>"
-        return (
-            RuleResult(
-                self.name,
-                "registry",
-                Result.FAIL,
-                message=f"images from registries not allowed ({allowed}): {', '.join(bad)}",
-                action=self.action,
-                resource=inp.ref,
-                category="Images",
-            ),
-        )
+        return f"images from registries not allowed ({allowed}): {', '.join(bad)}"
 
 
 @dataclass(frozen=True)
-class DigestRequiredPolicy:
+class DigestRequiredPolicy(_ImageRule):
     """Container images must be pinned by ``@sha256:`` digest."""
 
+    NAME: ClassVar[str] = "require-image-digest"
+    RULE: ClassVar[str] = "digest"
     action: Action = Action.DENY
 
-    @property
-    def name(self) -> str:
-        """``require-image-digest``."""
-        return "require-image-digest"
+    def _violates(self, image: str) -> bool:
+        return not (parse_image(image).digest or "").startswith("sha256:")
 
-    @property
-    def kind(self) -> str:
-        """Always ``Builtin``."""
-        return BUILTIN_KIND
-
-    @property
-    def pos(self) -> SourcePos:
-        """Built-ins come from no file."""
-        return _POS
-
-    def applies_to(self, inp: AdmissionInput) -> bool:
-        """Objects with a pod spec, on CREATE and UPDATE."""
-        return _pod_parts(inp) is not None
-
-    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
-        """One result (rule ``digest``) listing every image without a digest."""
-        parts = _pod_parts(inp)
-        if parts is None:
-            return ()
-        bad = [
-            f"{where}: {image or '<no image>'}"
-            for where, image in _images(parts[1])
-            if not image or not (parse_image(image).digest or "").startswith("sha256:")
-        ]
-        if not bad:
-            return (RuleResult(self.name, "digest", Result.PASS, action=self.action),)
-        return (
-            RuleResult(
-                self.name,
-                "digest",
-                Result.FAIL,
-                message=f"images not pinned by digest: {', '.join(bad)}",
-                action=self.action,
-                resource=inp.ref,
-                category="Images",
-            ),
-        )
+    def _message(self, bad: list[str]) -> str:
+        return f"images not pinned by digest: {', '.join(bad)}"
 
 
 BuiltinPolicy = PssPolicy | AllowedRegistriesPolicy | DigestRequiredPolicy | VulnGatePolicy
