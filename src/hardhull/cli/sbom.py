@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hardhull.errors import UsageError
+from hardhull.cli.options import image_options, source_options
 from hardhull.sources.target import SCHEMES
 
 FORMATS = ("table", "json", "cyclonedx", "spdx")
@@ -30,17 +30,13 @@ FORMATS = ("table", "json", "cyclonedx", "spdx")
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write to this file instead of standard output.",
 )
-@click.option("--platform", help="Platform to pick from a multi-platform image, e.g. linux/arm64.")
-@click.option("--insecure", is_flag=True, help="Talk plain HTTP to the registry.")
-@click.option("--username", help="Registry user name (password from --password-stdin).")
-@click.option("--password-stdin", is_flag=True, help="Read the registry password from stdin.")
+@image_options
 @click.option(
     "--files/--no-files",
     default=False,
     show_default=True,
     help="Include the file index in hardhull JSON output.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 def sbom(
     target: str,
     fmt: str,
@@ -75,21 +71,9 @@ def sbom(
     from hardhull.cli.progress import cli_progress
     from hardhull.sbomfmt import write_sbom
     from hardhull.scan import SbomOptions, build_sbom
-    from hardhull.sources.base import SourceOptions
 
-    password = None
-    if password_stdin:
-        if not username:
-            raise UsageError("--password-stdin needs --username")
-        password = sys.stdin.readline().rstrip("\n")
     with cli_progress(enabled=not quiet) as progress:
-        source = SourceOptions(
-            platform=platform,
-            insecure=insecure,
-            username=username,
-            password=password,
-            progress=progress,
-        )
+        source = source_options(platform, insecure, username, password_stdin, progress)
         result = build_sbom(
             target, SbomOptions(source=source, include_files=files or fmt != "json")
         )

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from hardhull.errors import UsageError
+from hardhull.cli.options import image_options, source_options
 from hardhull.model import Severity
 
 FORMATS = ("table", "json", "sarif", "cyclonedx", "spdx", "html")
@@ -70,11 +70,7 @@ def scan() -> None:
     help="Write an OpenVEX document of what hardhull concluded.",
 )
 @click.option("--no-hardening", is_flag=True, help="Skip the hardened-image baseline checks.")
-@click.option("--platform", help="Platform to pick from a multi-platform image, e.g. linux/arm64.")
-@click.option("--insecure", is_flag=True, help="Talk plain HTTP to the registry.")
-@click.option("--username", help="Registry user name (password from --password-stdin).")
-@click.option("--password-stdin", is_flag=True, help="Read the registry password from stdin.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+@image_options
 def image(
     target: str,
     db: Path | None,
@@ -116,21 +112,9 @@ def image(
     from hardhull.report import write_report
     from hardhull.scan import SbomOptions
     from hardhull.scanning import ScanOptions, failing, scan_image
-    from hardhull.sources.base import SourceOptions
 
-    password = None
-    if password_stdin:
-        if not username:
-            raise UsageError("--password-stdin needs --username")
-        password = sys.stdin.readline().rstrip("\n")
     with cli_progress(enabled=not quiet) as progress:
-        source = SourceOptions(
-            platform=platform,
-            insecure=insecure,
-            username=username,
-            password=password,
-            progress=progress,
-        )
+        source = source_options(platform, insecure, username, password_stdin, progress)
         report = scan_image(
             target,
             ScanOptions(

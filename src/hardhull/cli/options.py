@@ -1,0 +1,53 @@
+"""Options shared by the commands that read images (``sbom``, ``scan image``)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from hardhull.errors import UsageError
+from hardhull.sources.base import Progress, SourceOptions
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+_IMAGE_OPTIONS = (
+    click.option(
+        "--platform", help="Platform to pick from a multi-platform image, e.g. linux/arm64."
+    ),
+    click.option("--insecure", is_flag=True, help="Talk plain HTTP to the registry."),
+    click.option("--username", help="Registry user name (password from --password-stdin)."),
+    click.option("--password-stdin", is_flag=True, help="Read the registry password from stdin."),
+    click.option("--quiet", "-q", is_flag=True, help="No progress bars."),
+)
+
+
+def image_options(fn: F) -> F:
+    """Add ``--platform --insecure --username --password-stdin --quiet`` to a command."""
+    for option in reversed(_IMAGE_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+def source_options(
+    platform: str | None,
+    insecure: bool,
+    username: str | None,
+    password_stdin: bool,
+    progress: Progress,
+) -> SourceOptions:
+    """The :class:`SourceOptions` of those flags; the password is read from stdin here."""
+    password = None
+    if password_stdin:
+        if not username:
+            raise UsageError("--password-stdin needs --username")
+        password = sys.stdin.readline().rstrip("\n")
+    return SourceOptions(
+        platform=platform,
+        insecure=insecure,
+        username=username,
+        password=password,
+        progress=progress,
+    )
