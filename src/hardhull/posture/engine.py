@@ -113,7 +113,7 @@ class _Collector:
     def add(self, results: Iterable[CheckResult], ref: ResourceRef | None) -> None:
         counts, findings = self.counts, self.findings
         for item in results:
-            if isinstance(item, Pass):
+            if type(item) is Pass:
                 target = item.ref or ref
                 if target is None:  # a cluster check's pass must name its resource
                     raise ValueError(f"pass of {item.rule_id} names no resource")
