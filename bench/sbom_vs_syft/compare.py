@@ -135,43 +135,33 @@ def compare(
                 "string (version normalisation or a different metadata file)",
             }
         )
-    for k in sorted(only_sy):
-        f = sy_kept[k][0]
-        differences.append(
-            {
-                "category": "only-syft",
-                "type": k[0],
-                "name": f.name,
-                "version": k[2],
-                "paths": sorted({p for g in sy_kept[k] for p in g.paths}),
-                "explanation": _explain_one_sided(f, "syft"),
-            }
-        )
-    for k in sorted(only_hh):
-        f = hh_by_key[k][0]
-        differences.append(
-            {
-                "category": "only-hardhull",
-                "type": k[0],
-                "name": f.name,
-                "version": k[2],
-                "paths": sorted({p for g in hh_by_key[k] for p in g.paths}),
-                "explanation": _explain_one_sided(f, "hardhull"),
-            }
-        )
-    for k in sorted(hh_owned):
-        f = hh_by_key[k][0]
-        differences.append(
-            {
-                "category": "hardhull-reports-os-owned",
-                "type": k[0],
-                "name": f.name,
-                "version": k[2],
-                "paths": sorted({p for g in hh_by_key[k] for p in g.paths}),
-                "explanation": "every file of this package belongs to a Debian package, so "
-                "hardhull should not report it again (a hardhull bug)",
-            }
-        )
+
+    def one_sided(
+        category: str, keys: set[Key], by_key: dict[Key, list[Found]], tool: str, why: str = ""
+    ) -> None:
+        for k in sorted(keys):
+            found = by_key[k]
+            differences.append(
+                {
+                    "category": category,
+                    "type": k[0],
+                    "name": found[0].name,
+                    "version": k[2],
+                    "paths": sorted({p for g in found for p in g.paths}),
+                    "explanation": why or _explain_one_sided(found[0], tool),
+                }
+            )
+
+    one_sided("only-syft", only_sy, sy_kept, "syft")
+    one_sided("only-hardhull", only_hh, hh_by_key, "hardhull")
+    one_sided(
+        "hardhull-reports-os-owned",
+        hh_owned,
+        hh_by_key,
+        "hardhull",
+        "every file of this package belongs to a Debian package, so "
+        "hardhull should not report it again (a hardhull bug)",
+    )
 
     spelled = []
     for k in sorted(both):
