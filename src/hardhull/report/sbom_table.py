@@ -43,22 +43,30 @@ def _source(pkg: Package) -> str:
     return pkg.source_name
 
 
-def _header(sbom: Sbom) -> Table:
-    grid = Table.grid(padding=(0, 2))
-    grid.add_column(style="bold")
-    grid.add_column(overflow="fold")
+def target_rows(grid: Table, sbom: Sbom) -> None:
+    """Add the ``Target`` and ``Digest`` rows (also used by the scan report table)."""
     src = sbom.source
     target = src.target if not src.name or src.name == src.target else f"{src.name} ({src.target})"
     grid.add_row("Target", f"{src.scheme}:{target}" if src.scheme else target)
     grid.add_row("Digest", target_digest(sbom) or "-")
-    if src.platform:
-        grid.add_row("Platform", src.platform)
+
+
+def distro_label(sbom: Sbom) -> str:
+    """The ``Distro`` row's value: its pretty name, id and version, or "not identified"."""
     distro = sbom.distro
     if distro is None:
-        grid.add_row("Distro", "not identified")
-    else:
-        label = distro.pretty_name or " ".join(x for x in (distro.id, distro.version_id) if x)
-        grid.add_row("Distro", label)
+        return "not identified"
+    return distro.pretty_name or " ".join(x for x in (distro.id, distro.version_id) if x)
+
+
+def _header(sbom: Sbom) -> Table:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(style="bold")
+    grid.add_column(overflow="fold")
+    target_rows(grid, sbom)
+    if sbom.source.platform:
+        grid.add_row("Platform", sbom.source.platform)
+    grid.add_row("Distro", distro_label(sbom))
     tool = f"{sbom.tool} {sbom.tool_version}".strip()
     grid.add_row("Produced by", f"{tool}, {sbom.created}" if sbom.created else tool)
     return grid
@@ -118,6 +126,28 @@ def coverage_table(coverage: Coverage) -> Table:
     return _coverage(coverage)
 
 
+def text_console(buf: io.StringIO, width: int, color: bool) -> Console:
+    """A rich console writing to ``buf``, ANSI colour only if ``color``."""
+    return Console(
+        file=buf,
+        width=width,
+        force_terminal=color,
+        color_system="standard" if color else None,
+        no_color=not color,
+        highlight=False,
+        emoji=False,
+        soft_wrap=False,
+    )
+
+
+def console_text(buf: io.StringIO) -> str:
+    """What a :func:`text_console` wrote, without trailing blanks, ending in a newline."""
+    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+
+
+NO_DATABASE_LINE = Text("!! " + NO_DATABASE_MESSAGE + " !!", style="bold red")
+
+
 def render_sbom_table(sbom: Sbom, *, color: bool | None = None, width: int | None = None) -> str:
     """The SBOM summary as text; ANSI colour only if ``color`` (default: stdout is a tty)."""
     tty = sys.stdout.isatty()
@@ -125,23 +155,13 @@ def render_sbom_table(sbom: Sbom, *, color: bool | None = None, width: int | Non
     if width is None:
         width = shutil.get_terminal_size((DEFAULT_WIDTH, 24)).columns if tty else DEFAULT_WIDTH
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        width=width,
-        force_terminal=use_color,
-        color_system="standard" if use_color else None,
-        no_color=not use_color,
-        highlight=False,
-        emoji=False,
-        soft_wrap=False,
-    )
-    loud = Text("!! " + NO_DATABASE_MESSAGE + " !!", style="bold red")
+    console = text_console(buf, width, use_color)
     cov = sbom.coverage
     console.print(Text("SBOM", style="bold underline"))
     console.print(_header(sbom))
     if not cov.has_package_database:
         console.print()
-        console.print(loud)
+        console.print(NO_DATABASE_LINE)
     console.print()
     if sbom.packages:
         console.print(_packages(sbom))
@@ -154,6 +174,6 @@ def render_sbom_table(sbom: Sbom, *, color: bool | None = None, width: int | Non
     console.print()
     console.print(Text("Coverage", style="bold underline"))
     if not cov.has_package_database:
-        console.print(loud)
+        console.print(NO_DATABASE_LINE)
     console.print(_coverage(cov))
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+    return console_text(buf)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 
 from rich import box
-from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
@@ -28,8 +27,15 @@ from hardhull.report.facts import (
     suppression_text,
     vulnerabilities,
 )
-from hardhull.report.sbom_table import DEFAULT_WIDTH, coverage_table
-from hardhull.sbomfmt.common import NO_DATABASE_MESSAGE, target_digest
+from hardhull.report.sbom_table import (
+    DEFAULT_WIDTH,
+    NO_DATABASE_LINE,
+    console_text,
+    coverage_table,
+    distro_label,
+    target_rows,
+    text_console,
+)
 
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red",
@@ -53,17 +59,8 @@ def _header(report: Report) -> Table:
     grid = Table.grid(padding=(0, 2))
     grid.add_column(style="bold", no_wrap=True)
     grid.add_column(overflow="fold")
-    src = sbom.source
-    target = src.target if not src.name or src.name == src.target else f"{src.name} ({src.target})"
-    grid.add_row("Target", f"{src.scheme}:{target}" if src.scheme else target)
-    grid.add_row("Digest", target_digest(sbom) or "-")
-    distro = sbom.distro
-    if distro is None:
-        grid.add_row("Distro", "not identified")
-    else:
-        grid.add_row(
-            "Distro", distro.pretty_name or " ".join(x for x in (distro.id, distro.version_id) if x)
-        )
+    target_rows(grid, sbom)
+    grid.add_row("Distro", distro_label(sbom))
     created = report.created or sbom.created
     line = db_line(report.db, created)
     stale = report.db is None or report.db.stale
@@ -138,23 +135,13 @@ def summary_lines(report: Report) -> list[str]:
 def render_scan_table(report: Report, *, color: bool = False, width: int | None = None) -> str:
     """The scan report as text; ANSI colour only if ``color``."""
     buf = io.StringIO()
-    console = Console(
-        file=buf,
-        width=width or DEFAULT_WIDTH,
-        force_terminal=color,
-        color_system="standard" if color else None,
-        no_color=not color,
-        highlight=False,
-        emoji=False,
-        soft_wrap=False,
-    )
-    loud = Text("!! " + NO_DATABASE_MESSAGE + " !!", style="bold red")
+    console = text_console(buf, width or DEFAULT_WIDTH, color)
     cov = report.coverage
     console.print(Text("Scan report", style="bold underline"))
     console.print(_header(report))
     if not cov.has_package_database:
         console.print()
-        console.print(loud)
+        console.print(NO_DATABASE_LINE)
     console.print()
     console.print(Text("Vulnerabilities", style="bold underline"))
     active = vulnerabilities(report)
@@ -186,6 +173,6 @@ def render_scan_table(report: Report, *, color: bool = False, width: int | None 
     console.print()
     console.print(Text("Coverage", style="bold underline"))
     if not cov.has_package_database:
-        console.print(loud)
+        console.print(NO_DATABASE_LINE)
     console.print(coverage_table(cov))
-    return "\n".join(line.rstrip() for line in buf.getvalue().splitlines()) + "\n"
+    return console_text(buf)
