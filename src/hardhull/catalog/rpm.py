@@ -123,13 +123,10 @@ class RpmCataloger:
 
     @staticmethod
     def _choose(tree: FileTree) -> tuple[FileEntry, object] | None:
-        seen: set[str] = set()
         for path in DATABASE_PATHS:
             entry = tree.resolve(path)
-            if entry is None or not entry.is_regular or entry.path in seen:
-                continue
-            seen.add(entry.path)
-            return entry, tree.capture(SEL_RPMDB, entry.path)
+            if entry is not None and entry.is_regular:
+                return entry, tree.capture(SEL_RPMDB, entry.path)
         return None
 
     def _package(
