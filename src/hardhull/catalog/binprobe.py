@@ -13,8 +13,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
 
+from hardhull.catalog.auditable import MAX_COMPRESSED, AuditableError, AuditInfo, decode_dep_v0
 from hardhull.catalog.auditable import SECTION as DEP_SECTION
-from hardhull.catalog.auditable import AuditableError, AuditInfo, decode_dep_v0
 from hardhull.catalog.elf import (
     EHDR_SIZE,
     ELF_MAGIC,
@@ -37,7 +37,6 @@ from hardhull.sources.base import ReadContext
 
 _GO_SECTION = ".go.buildinfo"
 _GO_REGION = 4 * 1024 * 1024 + SEARCH_WINDOW
-_DEP_MAX = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,9 +120,9 @@ def _probe_image(image: ElfImage, base: ElfProbe) -> ElfProbe:
     dep = image.section(DEP_SECTION)
     if dep is not None:
         try:
-            if dep.size > _DEP_MAX:
+            if dep.size > MAX_COMPRESSED:
                 raise AuditableError(f"section of {dep.size} bytes is too large")
-            rust = decode_dep_v0(image.section_data(dep, _DEP_MAX))
+            rust = decode_dep_v0(image.section_data(dep, MAX_COMPRESSED))
         except (AuditableError, ElfError) as exc:
             problems.append(f"cargo-auditable data: {exc}")
     return _with(base, has_interp=image.has_interp, go=go, rust=rust, problems=tuple(problems))
