@@ -178,11 +178,9 @@ def _package(
     return item
 
 
-def _root_package(sbom: Sbom, stamp: str, annotator: str) -> dict[str, Any]:
-    item: dict[str, Any] = {"name": target_name(sbom), "SPDXID": ROOT_ID}
-    digest = target_digest(sbom)
-    if digest:
-        item["versionInfo"] = digest
+def _assert_nothing(item: dict[str, Any], purpose: str) -> None:
+    """The fields of a package hardhull makes no claim about (the target, the OS), then
+    its ``primaryPackagePurpose``."""
     item.update(
         {
             "supplier": NOASSERTION,
@@ -191,9 +189,17 @@ def _root_package(sbom: Sbom, stamp: str, annotator: str) -> dict[str, Any]:
             "licenseConcluded": NOASSERTION,
             "licenseDeclared": NOASSERTION,
             "copyrightText": NOASSERTION,
-            "primaryPackagePurpose": "CONTAINER" if sbom.source.scheme in IMAGE_SCHEMES else "FILE",
+            "primaryPackagePurpose": purpose,
         }
     )
+
+
+def _root_package(sbom: Sbom, stamp: str, annotator: str) -> dict[str, Any]:
+    item: dict[str, Any] = {"name": target_name(sbom), "SPDXID": ROOT_ID}
+    digest = target_digest(sbom)
+    if digest:
+        item["versionInfo"] = digest
+    _assert_nothing(item, "CONTAINER" if sbom.source.scheme in IMAGE_SCHEMES else "FILE")
     facts = native_source(sbom.source)
     item["annotations"] = [_annotation(stamp, annotator, SOURCE_MARK + _dumps(facts))]
     return item
@@ -207,17 +213,7 @@ def _os_package(sbom: Sbom, stamp: str, annotator: str) -> dict[str, Any]:
         item["versionInfo"] = distro.version_id
     if distro.pretty_name:
         item["description"] = distro.pretty_name
-    item.update(
-        {
-            "supplier": NOASSERTION,
-            "downloadLocation": NOASSERTION,
-            "filesAnalyzed": False,
-            "licenseConcluded": NOASSERTION,
-            "licenseDeclared": NOASSERTION,
-            "copyrightText": NOASSERTION,
-            "primaryPackagePurpose": "OPERATING_SYSTEM",
-        }
-    )
+    _assert_nothing(item, "OPERATING_SYSTEM")
     facts = native_distro(distro)
     item["annotations"] = [_annotation(stamp, annotator, DISTRO_MARK + _dumps(facts))]
     return item
