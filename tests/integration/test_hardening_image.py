@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from tests.support.imagekit import build_image, remove_image, require, save_image
+from tests.support.imagekit import built_archive, require
 
 from hardhull.hardening import check_selectors, default_checks, run_hardening
 from hardhull.hardening.base import HardeningCheck
@@ -60,10 +60,9 @@ def context(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def careless(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    tag = "localhost/hardhull-test/hardening-careless:1"
-    build_image(
+    with built_archive(
         context,
-        tag,
+        "localhost/hardhull-test/hardening-careless:1",
         "FROM scratch\n"
         "COPY busybox /bin/busybox\n"
         'RUN ["/bin/busybox", "ln", "-s", "busybox", "/bin/sh"]\n'
@@ -72,18 +71,17 @@ def careless(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         'RUN ["/bin/busybox", "chmod", "u+s", "/bin/busybox"]\n'
         'RUN ["/bin/busybox", "mkdir", "-m", "777", "/data"]\n'
         "LABEL org.opencontainers.image.base.name=docker.io/library/busybox:1.36\n",
-    )
-    out = save_image(tag, "oci-archive", tmp_path_factory.mktemp("careless") / "careless.tar")
-    yield out
-    remove_image(tag)
+        "oci-archive",
+        tmp_path_factory.mktemp("careless") / "careless.tar",
+    ) as out:
+        yield out
 
 
 @pytest.fixture(scope="module")
 def hardened(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    tag = "localhost/hardhull-test/hardening-hardened:1"
-    build_image(
+    with built_archive(
         context,
-        tag,
+        "localhost/hardhull-test/hardening-hardened:1",
         "FROM scratch\n"
         "COPY hardened/ /\n"
         "COPY busybox /bin/busybox\n"
@@ -96,11 +94,11 @@ def hardened(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         "org.opencontainers.image.version=1.0.0 "
         "org.opencontainers.image.revision=0123abcd "
         f"org.opencontainers.image.base.name=gcr.io/distroless/static@{DIGEST}\n",
+        "docker-archive",
+        tmp_path_factory.mktemp("hardened") / "hardened.tar",
         fmt="docker",  # HEALTHCHECK only exists in the docker image format
-    )
-    out = save_image(tag, "docker-archive", tmp_path_factory.mktemp("hardened") / "hardened.tar")
-    yield out
-    remove_image(tag)
+    ) as out:
+        yield out
 
 
 def test_careless_image_fails_the_baseline(careless: Path) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -76,3 +78,16 @@ def skopeo_copy(src: str, dest: str, *extra: str) -> None:
 
 def remove_image(tag: str) -> None:
     subprocess.run(["podman", "rmi", "-f", tag], capture_output=True, check=False)
+
+
+@contextmanager
+def built_archive(
+    context: Path, tag: str, containerfile: str, archive: str, dest: Path, *, fmt: str = "oci"
+) -> Iterator[Path]:
+    """Build ``tag``, save it as ``archive`` to ``dest`` and yield ``dest``; the image is
+    removed from the store afterwards (also when the build or the test fails)."""
+    try:
+        build_image(context, tag, containerfile, fmt=fmt)
+        yield save_image(tag, archive, dest)
+    finally:
+        remove_image(tag)
