@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Protocol, final
 
 from hardhull.model import Finding, Resource, ResourceRef, Severity
 
@@ -37,6 +37,7 @@ class Control:
     family: str = "kubernetes"
 
 
+@final
 @dataclass(frozen=True, slots=True)
 class Pass:
     """``rule_id`` passed. ``ref`` is the resource it passed for; ``None`` means the
