@@ -17,10 +17,8 @@ each other one.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from hardhull.model import Finding, FindingKind, Gap, Resource, ResourceRef, Severity, Status
 from hardhull.posture.base import (
@@ -31,24 +29,14 @@ from hardhull.posture.base import (
     PostureContext,
     ResourceCheck,
 )
+from hardhull.posture.checks.podspec import WORKLOAD_KINDS
+from hardhull.posture.pss import pod_outcomes, pod_spec_of
 
 #: (control id, namespace or None, number of resources that passed it)
 PassCount = tuple[str, str | None, int]
 
 #: Kinds that carry a pod (template) checked with the pod's own rules.
-POD_KINDS = frozenset(
-    {
-        "Pod",
-        "PodTemplate",
-        "Deployment",
-        "StatefulSet",
-        "DaemonSet",
-        "ReplicaSet",
-        "ReplicationController",
-        "Job",
-        "CronJob",
-    }
-)
+POD_KINDS = WORKLOAD_KINDS
 
 
 def _check_name(check: object) -> str:
@@ -213,19 +201,18 @@ class PssCheck:
         one; nothing for other kinds."""
         if resource.ref.kind not in POD_KINDS:
             return []
-        pss: Any = importlib.import_module("hardhull.posture.pss")
-        found = pss.pod_spec_of(resource.obj)
+        found = pod_spec_of(resource.obj)
         if found is None:
             return []
         metadata, spec = found
-        pairs = pss.pod_outcomes(metadata, spec, ctx.pss_level, ctx.pss_version)
+        pairs = pod_outcomes(metadata, spec, ctx.pss_level, ctx.pss_version)
         out: list[CheckResult] = []
         ref = resource.ref
         evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
         titles = self._titles
         for check, outcome in pairs:
-            check_id: str = check.id
-            level: str = check.level or ctx.pss_level
+            check_id = check.id
+            level = check.level or ctx.pss_level
             key = (check_id, level)
             head = titles.get(key)
             if head is None:
