@@ -17,7 +17,7 @@ from typing import Any, BinaryIO
 
 from hardhull.errors import DigestMismatchError, HardhullError, SourceError
 from hardhull.sources.base import LayerBlob, Progress, SourceOptions
-from hardhull.sources.tarstream import TarStream
+from hardhull.sources.tarstream import RawSource, TarStream
 
 _GZIP = b"\x1f\x8b"
 _ZSTD = b"\x28\xb5\x2f\xfd"
@@ -124,7 +124,6 @@ def open_layer(blob: LayerBlob, options: SourceOptions, *, verify: bool) -> Iter
                 # keeps the check: a cut zstd frame can decode to nothing without an error.
                 plain_algo = None
             check_raw = raw_algo is not None
-            check_plain = plain_algo is not None
             raw_counter = _Counting(
                 raw,
                 raw_algo,
@@ -132,26 +131,29 @@ def open_layer(blob: LayerBlob, options: SourceOptions, *, verify: bool) -> Iter
                 info.digest,
                 prefix=magic,
             )
-            plain: BinaryIO
+            plain: RawSource
             if compression == "gzip":
                 from isal import igzip_threaded
 
-                plain = igzip_threaded.open(raw_counter, "rb", threads=1)  # type: ignore[no-untyped-call]
-                stack.callback(plain.close)
+                plain = stack.enter_context(
+                    igzip_threaded.open(raw_counter, "rb", threads=1)  # type: ignore[no-untyped-call]
+                )
             elif compression == "zstd":
                 import zstandard
 
-                plain = zstandard.ZstdDecompressor().stream_reader(
-                    raw_counter,  # type: ignore[arg-type]
-                    read_size=1 << 20,
-                    read_across_frames=True,
-                    closefd=False,
+                plain = stack.enter_context(
+                    zstandard.ZstdDecompressor().stream_reader(
+                        raw_counter,  # type: ignore[arg-type]
+                        read_size=1 << 20,
+                        read_across_frames=True,
+                        closefd=False,
+                    )
                 )
-                stack.callback(plain.close)
             else:
-                plain = raw_counter  # type: ignore[assignment]
-            plain_counter = _Counting(plain, plain_algo)
-            tar = TarStream(plain_counter)
+                plain = raw_counter
+            # hash the uncompressed bytes only when that check is due; else read directly
+            plain_counter = _Counting(plain, plain_algo) if plain_algo else None
+            tar = TarStream(plain if plain_counter is None else plain_counter)
             try:
                 yield tar
                 tar.drain()
@@ -168,7 +170,7 @@ def open_layer(blob: LayerBlob, options: SourceOptions, *, verify: bool) -> Iter
                 raise SourceError(f"{label}: {_describe(exc, compression)}") from exc
             if check_raw:
                 _check(raw_counter, info.digest, "compressed" if compression else "layer", label)
-            if check_plain and info.diff_id:
+            if plain_counter is not None and info.diff_id:
                 _check(plain_counter, info.diff_id, "uncompressed", label)
     finally:
         progress.finish(info.digest)
