@@ -6,7 +6,6 @@ Docker-compatible API, which is the same code path.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import subprocess
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from tests.support.imagekit import build_image, remove_image, require
+from tests.support.imagekit import blob_sha256, build_image, remove_image, require
 
 from hardhull.errors import SourceError, UsageError
 from hardhull.sources.base import SourceOptions
@@ -108,11 +107,7 @@ def test_resolve_engine_image(
     assert info.config.cmd == ("/x",)
     assert len(image.layers) == 2
     for blob in image.layers:
-        h = hashlib.sha256()
-        with blob.open() as fh:
-            while chunk := fh.read(65536):
-                h.update(chunk)
-        assert f"sha256:{h.hexdigest()}" == blob.info.diff_id
+        assert blob_sha256(blob) == blob.info.diff_id
     # the export stayed inside the private workdir
     assert [p.name for p in tmp_path.iterdir()] == [f"{engine}-image.tar"]
 

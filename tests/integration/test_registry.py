@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from tests.support.imagekit import build_image, remove_image, require, run, skopeo_copy
+from tests.support.imagekit import (
+    blob_sha256,
+    build_image,
+    remove_image,
+    require,
+    run,
+    skopeo_copy,
+)
 from tests.support.registry import (
     RegistryServer,
     TlsFiles,
@@ -173,11 +180,7 @@ def _check_layers(image: ResolvedImage) -> None:
     """Every layer streams completely and hashes to its digest."""
     assert image.layers
     for blob in image.layers:
-        h = hashlib.sha256()
-        with blob.open() as fh:
-            while chunk := fh.read(7919):
-                h.update(chunk)
-        assert f"sha256:{h.hexdigest()}" == blob.info.digest
+        assert blob_sha256(blob, chunk=7919) == blob.info.digest
 
 
 def _skopeo_digest(ref: str, *extra: str) -> str:

@@ -5,6 +5,7 @@ Under ``CI=true`` a missing tool fails the test loudly instead of skipping it.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import subprocess
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+from hardhull.sources.base import LayerBlob
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -25,6 +28,15 @@ def require(*tools: str) -> None:
         if IN_CI:
             pytest.fail(msg)
         pytest.skip(msg)
+
+
+def blob_sha256(blob: LayerBlob, chunk: int = 65536) -> str:
+    """``sha256:<hex>`` of everything ``blob.open()`` streams, read ``chunk`` bytes at a time."""
+    h = hashlib.sha256()
+    with blob.open() as fh:
+        while data := fh.read(chunk):
+            h.update(data)
+    return f"sha256:{h.hexdigest()}"
 
 
 def run(*cmd: str | Path, cwd: Path | None = None, input: bytes | None = None) -> bytes:
