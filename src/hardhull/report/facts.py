@@ -16,7 +16,6 @@ from hardhull.model import (
     DbInfo,
     Finding,
     FindingKind,
-    Package,
     Report,
     Sbom,
     Severity,
@@ -71,11 +70,6 @@ def vulnerabilities(report: Report, *, suppressed: bool = False) -> list[Finding
         ),
         key=vuln_key,
     )
-
-
-def of_kind(report: Report, kind: FindingKind) -> list[Finding]:
-    """Findings of one kind in the stable order."""
-    return ordered(f for f in report.findings if f.kind is kind)
 
 
 _STATUS_ORDER = {Status.FAIL: 0, Status.ERROR: 1, Status.WARN: 2, Status.SKIP: 3, Status.PASS: 4}
@@ -206,11 +200,6 @@ def fixed_in(finding: Finding) -> str:
     return ", ".join(finding.fixed_versions)
 
 
-def package_label(pkg: Package | None) -> str:
-    """``name`` (or ``-``)."""
-    return pkg.name if pkg else "-"
-
-
 def _parse_time(text: str) -> dt.datetime | None:
     if not text:
         return None
@@ -262,8 +251,3 @@ def marks(finding: Finding) -> str:
     if finding.epss is not None:
         parts.append(f"EPSS {finding.epss * 100:.1f}%")
     return " ".join(parts)
-
-
-def is_active(finding: Finding) -> bool:
-    """True for unsuppressed fail/warn/error findings (what a reader must act on)."""
-    return finding.suppressed is None and finding.status in ACTIVE_STATUSES
