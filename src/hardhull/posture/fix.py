@@ -16,52 +16,21 @@ from typing import Any
 
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from hardhull.posture.pss.baseline import BASELINE_CAPABILITIES
+from hardhull.posture.checks.podspec import POD_SPEC_PATHS
+from hardhull.posture.pss.baseline import (
+    BASELINE_CAPABILITIES,
+    SELINUX_TYPES_1_31,
+    VALID_SECCOMP_TYPES,
+)
+from hardhull.posture.pss.helpers import CONTAINER_LISTS
+from hardhull.posture.pss.kernel import SYSCTLS_1_29
+from hardhull.posture.pss.restricted import ALLOWED_VOLUME_SOURCES
 
 LEVELS = ("baseline", "restricted")
-POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
-    "Pod": ("spec",),
-    "PodTemplate": ("template", "spec"),
-    "Deployment": ("spec", "template", "spec"),
-    "StatefulSet": ("spec", "template", "spec"),
-    "DaemonSet": ("spec", "template", "spec"),
-    "ReplicaSet": ("spec", "template", "spec"),
-    "ReplicationController": ("spec", "template", "spec"),
-    "Job": ("spec", "template", "spec"),
-    "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
-}
-CONTAINER_FIELDS = ("initContainers", "containers", "ephemeralContainers")
 RESTRICTED_CAPS = frozenset({"NET_BIND_SERVICE"})
-RESTRICTED_VOLUMES = frozenset(
-    {
-        "configMap",
-        "csi",
-        "downwardAPI",
-        "emptyDir",
-        "ephemeral",
-        "persistentVolumeClaim",
-        "projected",
-        "secret",
-    }
-)
-SAFE_SYSCTLS = frozenset(
-    {
-        "kernel.shm_rmid_forced",
-        "net.ipv4.ip_local_port_range",
-        "net.ipv4.ip_unprivileged_port_start",
-        "net.ipv4.tcp_syncookies",
-        "net.ipv4.ping_group_range",
-        "net.ipv4.ip_local_reserved_ports",
-        "net.ipv4.tcp_keepalive_time",
-        "net.ipv4.tcp_fin_timeout",
-        "net.ipv4.tcp_keepalive_intvl",
-        "net.ipv4.tcp_keepalive_probes",
-    }
-)
-SELINUX_TYPES = frozenset(
-    {"", "container_t", "container_init_t", "container_kvm_t", "container_engine_t"}
-)
-_SECCOMP_OK = ("RuntimeDefault", "Localhost")
+#: PSS restricted volume sources, less ``image`` (which PSS allows; this fixer, as first
+#: written, still reports it for a human).
+RESTRICTED_VOLUMES = ALLOWED_VOLUME_SOURCES - {"image"}
 Map = MutableMapping[str, Any]
 
 
@@ -174,7 +143,7 @@ def fix_object(obj: Map, level: str, line_offset: int = 0) -> list[FixNote]:
 
 def _containers(spec: Map, path: str) -> list[tuple[Map, str]]:
     out: list[tuple[Map, str]] = []
-    for field in CONTAINER_FIELDS:
+    for field in CONTAINER_LISTS:
         items = spec.get(field)
         if isinstance(items, MutableSequence):
             for index, item in enumerate(items):
@@ -198,7 +167,7 @@ def _fix_pod(fixer: _Fixer, meta: Map | None, spec: Map, path: str) -> None:
         if isinstance(sysctls, MutableSequence):
             for item in sysctls:
                 name = item.get("name") if isinstance(item, MutableMapping) else None
-                if name not in SAFE_SYSCTLS:
+                if name not in SYSCTLS_1_29:
                     fixer.manual(
                         "sysctls",
                         f"{path}.securityContext.sysctls",
@@ -280,7 +249,7 @@ def _fix_common_sc(fixer: _Fixer, sc: Map, path: str) -> None:
             fixer.set(profile, "type", "RuntimeDefault", check, f"{path}.{key}")
     se = sc.get("seLinuxOptions")
     if isinstance(se, MutableMapping) and (
-        se.get("type", "") not in SELINUX_TYPES or se.get("user") or se.get("role")
+        se.get("type", "") not in SELINUX_TYPES_1_31 or se.get("user") or se.get("role")
     ):
         fixer.manual(
             "seLinuxOptions",
@@ -395,11 +364,13 @@ def _restricted_pod(
     if windows:
         return
     pod_profile = psc_value("seccompProfile")
-    pod_ok = isinstance(pod_profile, MutableMapping) and pod_profile.get("type") in _SECCOMP_OK
+    pod_ok = (
+        isinstance(pod_profile, MutableMapping) and pod_profile.get("type") in VALID_SECCOMP_TYPES
+    )
 
     def container_ok(s: Map) -> bool:
         p = s.get("seccompProfile")
-        return isinstance(p, MutableMapping) and p.get("type") in _SECCOMP_OK
+        return isinstance(p, MutableMapping) and p.get("type") in VALID_SECCOMP_TYPES
 
     if not pod_ok and not all(container_ok(s) for s in scs):
         psc = _child(fixer, spec, "securityContext", path, "seccompProfile_restricted")

@@ -12,7 +12,7 @@ from typing import Any
 from hardhull.model import Resource
 
 #: kind -> path (as keys) from the object root to the pod spec.
-_SPEC_PATHS: dict[str, tuple[str, ...]] = {
+POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Pod": ("spec",),
     "PodTemplate": ("template", "spec"),
     "Deployment": ("spec", "template", "spec"),
@@ -23,7 +23,7 @@ _SPEC_PATHS: dict[str, tuple[str, ...]] = {
     "Job": ("spec", "template", "spec"),
     "CronJob": ("spec", "jobTemplate", "spec", "template", "spec"),
 }
-WORKLOAD_KINDS = frozenset(_SPEC_PATHS)
+WORKLOAD_KINDS = frozenset(POD_SPEC_PATHS)
 BATCH_KINDS = frozenset({"Job", "CronJob"})
 
 
@@ -93,7 +93,7 @@ def pod_template(resource: Resource) -> PodTemplate | None:
 
 
 def _pod_template(resource: Resource) -> PodTemplate | None:
-    keys = _SPEC_PATHS.get(resource.ref.kind)
+    keys = POD_SPEC_PATHS.get(resource.ref.kind)
     if keys is None:
         return None
     node: object = resource.obj
