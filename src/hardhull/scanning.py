@@ -36,6 +36,7 @@ from hardhull.scan import SbomOptions, inventory
 from hardhull.sources.base import Selector
 from hardhull.sources.filetree import FileTree
 from hardhull.sources.target import Target
+from hardhull.vulndb.paths import default_db_path
 from hardhull.vulndb.store import DatabaseError, VulnStore
 
 DB_HINT = (
@@ -64,35 +65,12 @@ class ScanOptions:
     today: dt.date | None = None
 
 
-def default_db_path() -> Path:
-    """Where ``hardhull db`` keeps the database unless ``--db`` says otherwise."""
-    from hardhull.vulndb import store
-
-    found = getattr(store, "default_db_path", None)
-    if callable(found):
-        path = found()
-        if isinstance(path, Path):
-            return path
-    import platformdirs
-
-    return Path(platformdirs.user_cache_dir("hardhull")) / "vulndb.sqlite"
-
-
 def open_store(path: Path | None) -> VulnStore:
     """Open the database read-only, with a message saying how to get one when missing."""
     db_path = path or default_db_path()
     if not db_path.is_file():
         raise DatabaseError(f"no vulnerability database at {db_path}", hint=DB_HINT)
     return VulnStore.open(db_path)
-
-
-def store_ecosystems(store: object) -> frozenset[str] | None:
-    """Ecosystems the database holds records for, when the store can tell."""
-    method = getattr(store, "ecosystems", None)
-    if not callable(method):
-        return None
-    found = method()
-    return frozenset(str(e) for e in found) if found is not None else None
 
 
 def _default_checks() -> tuple[HardeningCheck, ...]:
@@ -187,7 +165,7 @@ def scan_image(target: str | Target, options: ScanOptions | None = None) -> Repo
     store = open_store(opts.db)
     try:
         info = store.info()
-        ecosystems = store_ecosystems(store)
+        ecosystems = store.ecosystems()
         checks: Sequence[HardeningCheck] = ()
         selectors: list[Selector] = []
         if opts.hardening:
