@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,14 @@ class DocReader:
     def opt_obj(self, obj: dict[str, Any], key: str, path: str) -> dict[str, Any] | None:
         value = obj.get(key)
         return None if value is None else self.obj(value, f"{path}.{key}")
+
+    def objects(
+        self, obj: dict[str, Any], key: str, path: str
+    ) -> Iterator[tuple[str, dict[str, Any]]]:
+        """``(path, object)`` for each item of the optional array ``key``."""
+        for i, item in enumerate(self.opt_list(obj, key, path)):
+            where = f"{path}.{key}[{i}]"
+            yield where, self.obj(item, where)
 
     def str_list(self, obj: dict[str, Any], key: str, path: str) -> tuple[str, ...]:
         items = self.opt_list(obj, key, path)

@@ -28,9 +28,8 @@ def read_native(doc: dict[str, Any], source: Path) -> Sbom:
         raise r.error("$.coverage", "required field is missing")
     tool = r.opt_obj(doc, "tool", "$") or {}
     packages = []
-    for i, item in enumerate(r.opt_list(doc, "packages", "$")):
-        path = f"$.packages[{i}]"
-        packages.append(restore.package(r, r.obj(item, path), path))
+    for path, item in r.objects(doc, "packages", "$"):
+        packages.append(restore.package(r, item, path))
     if "source" in doc:
         source_info = restore.source(r, doc["source"], "$.source")
     else:

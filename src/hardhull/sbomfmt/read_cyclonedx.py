@@ -45,9 +45,7 @@ Props = dict[str, list[str]]
 
 def _props(r: DocReader, obj: dict[str, Any], path: str) -> Props:
     out: Props = defaultdict(list)
-    for i, item in enumerate(r.opt_list(obj, "properties", path)):
-        where = f"{path}.properties[{i}]"
-        prop = r.obj(item, where)
+    for where, prop in r.objects(obj, "properties", path):
         name = r.opt_str(prop, "name", where)
         value = r.opt_str(prop, "value", where)
         if name is not None and value is not None:
@@ -62,9 +60,7 @@ def _first(props: Props, name: str) -> str | None:
 
 def _licenses(r: DocReader, comp: dict[str, Any], path: str) -> tuple[str, ...]:
     out = []
-    for i, item in enumerate(r.opt_list(comp, "licenses", path)):
-        where = f"{path}.licenses[{i}]"
-        choice = r.obj(item, where)
+    for where, choice in r.objects(comp, "licenses", path):
         expression = r.opt_str(choice, "expression", where)
         if expression:
             out.append(expression)
@@ -234,9 +230,7 @@ def read_cyclonedx(doc: dict[str, Any], source: Path) -> Sbom:
     relationships = {
         Relationship(refs[a], "contains", refs[b]) for a, b in contains if a in refs and b in refs
     }
-    for i, item in enumerate(r.opt_list(doc, "dependencies", "$")):
-        where = f"$.dependencies[{i}]"
-        dep = r.obj(item, where)
+    for where, dep in r.objects(doc, "dependencies", "$"):
         parent = r.req_str(dep, "ref", where)
         for child in r.str_list(dep, "dependsOn", where):
             if parent in refs and child in refs:

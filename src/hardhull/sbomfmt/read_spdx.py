@@ -34,9 +34,8 @@ _PM = frozenset({"PACKAGE-MANAGER", "PACKAGE_MANAGER"})
 
 
 def _marked(r: DocReader, obj: dict[str, Any], path: str, mark: str) -> tuple[Any, str] | None:
-    for i, item in enumerate(r.opt_list(obj, "annotations", path)):
-        where = f"{path}.annotations[{i}]"
-        comment = r.opt_str(r.obj(item, where), "comment", where) or ""
+    for where, item in r.objects(obj, "annotations", path):
+        comment = r.opt_str(item, "comment", where) or ""
         if comment.startswith(mark):
             try:
                 return orjson.loads(comment[len(mark) :]), f"{where}.comment"
@@ -50,9 +49,7 @@ def _marked(r: DocReader, obj: dict[str, Any], path: str, mark: str) -> tuple[An
 def _refs(r: DocReader, pkg: dict[str, Any], path: str) -> tuple[str, tuple[str, ...]]:
     purl = ""
     cpes = []
-    for i, item in enumerate(r.opt_list(pkg, "externalRefs", path)):
-        where = f"{path}.externalRefs[{i}]"
-        ref = r.obj(item, where)
+    for where, ref in r.objects(pkg, "externalRefs", path):
         category = r.req_str(ref, "referenceCategory", where)
         kind = r.req_str(ref, "referenceType", where)
         locator = r.req_str(ref, "referenceLocator", where)
@@ -75,9 +72,7 @@ def _licenses(
 
 def _extracted(r: DocReader, doc: dict[str, Any]) -> dict[str, str]:
     out = {}
-    for i, item in enumerate(r.opt_list(doc, "hasExtractedLicensingInfos", "$")):
-        where = f"$.hasExtractedLicensingInfos[{i}]"
-        info = r.obj(item, where)
+    for where, info in r.objects(doc, "hasExtractedLicensingInfos", "$"):
         ref = r.req_str(info, "licenseId", where)
         text = r.req_str(info, "extractedText", where)
         name = r.opt_str(info, "name", where)
@@ -103,9 +98,7 @@ def read_spdx(doc: dict[str, Any], source: Path) -> Sbom:
     extracted = _extracted(r, doc)
 
     rels: list[tuple[str, str, str, str]] = []
-    for i, item in enumerate(r.opt_list(doc, "relationships", "$")):
-        where = f"$.relationships[{i}]"
-        rel = r.obj(item, where)
+    for where, rel in r.objects(doc, "relationships", "$"):
         rels.append(
             (
                 r.req_str(rel, "spdxElementId", where),
@@ -119,9 +112,7 @@ def read_spdx(doc: dict[str, Any], source: Path) -> Sbom:
     described |= set(r.str_list(doc, "documentDescribes", "$"))
 
     file_names: dict[str, str] = {}
-    for i, item in enumerate(r.opt_list(doc, "files", "$")):
-        where = f"$.files[{i}]"
-        f = r.obj(item, where)
+    for where, f in r.objects(doc, "files", "$"):
         name = r.req_str(f, "fileName", where)
         file_names[r.req_str(f, "SPDXID", where)] = "/" + name.removeprefix("./").lstrip("/")
     evident: dict[str, list[str]] = {}
@@ -133,9 +124,7 @@ def read_spdx(doc: dict[str, Any], source: Path) -> Sbom:
     distro: Distro | None = None
     info: SourceInfo | None = None
     root_name: str | None = None
-    for i, item in enumerate(r.opt_list(doc, "packages", "$")):
-        path = f"$.packages[{i}]"
-        pkg = r.obj(item, path)
+    for path, pkg in r.objects(doc, "packages", "$"):
         sid = r.req_str(pkg, "SPDXID", path)
         name = r.req_str(pkg, "name", path)
         version = r.opt_str(pkg, "versionInfo", path) or ""

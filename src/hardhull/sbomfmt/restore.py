@@ -115,9 +115,7 @@ def coverage(r: DocReader, value: Any, path: str) -> Coverage:
     """The coverage section."""
     obj = r.obj(value, path)
     gaps = []
-    for i, item in enumerate(r.opt_list(obj, "gaps", path)):
-        where = f"{path}.gaps[{i}]"
-        g = r.obj(item, where)
+    for where, g in r.objects(obj, "gaps", path):
         gaps.append(
             Gap(
                 r.req_str(g, "kind", where),
@@ -162,9 +160,7 @@ def source(r: DocReader, value: Any, path: str) -> SourceInfo:
     """The source section, image layers and config included."""
     obj = r.obj(value, path)
     layers = []
-    for i, item in enumerate(r.opt_list(obj, "layers", path)):
-        where = f"{path}.layers[{i}]"
-        lay = r.obj(item, where)
+    for where, lay in r.objects(obj, "layers", path):
         layers.append(
             LayerInfo(
                 digest=r.req_str(lay, "digest", where),
