@@ -20,6 +20,10 @@ from hardhull.model import (
     SeverityScore,
 )
 
+# ``EventKind(text)`` goes through Enum.__new__ on every event of every looked-up record;
+# a plain dict is the same mapping without that cost (this is on the scan hot path).
+_KINDS: dict[str, EventKind] = {k.value: k for k in EventKind}
+
 
 def encode_affected(entry: Affected) -> bytes:
     """One ``affected[]`` entry as compact JSON (ecosystem lives in its own column)."""
@@ -44,7 +48,7 @@ def decode_affected(ecosystem: str, blob: bytes) -> Affected:
         ecosystem=ecosystem,
         name=doc["n"],
         ranges=tuple(
-            AffectedRange(type=rtype, events=tuple(RangeEvent(EventKind(k), v) for k, v in events))
+            AffectedRange(type=rtype, events=tuple(RangeEvent(_KINDS[k], v) for k, v in events))
             for rtype, events in doc.get("r", ())
         ),
         versions=tuple(doc.get("v", ())),
