@@ -85,11 +85,17 @@ class AdmissionEngine:
         self.config = config
         self.audit = audit
         self.budget_s = config.budget_ms / 1000.0
+        # What depends only on the policy and the configuration, worked out once:
+        # (policy, its name, its configured mode or None, its audit annotation key).
+        self._entries = tuple(
+            (p, p.name, config.modes.get(p.name) or config.default_mode, _annotation_key(p.name))
+            for p in self.policies
+        )
 
-    def _mode(self, policy: str, result: RuleResult | None) -> Mode:
-        mode = self.config.modes.get(policy) or self.config.default_mode
-        if mode is not None:
-            return mode
+    @staticmethod
+    def _mode(configured: Mode | None, result: RuleResult | None) -> Mode:
+        if configured is not None:
+            return configured
         return Mode.from_action(result.action) if result is not None else Mode.ENFORCE
 
     def _exempt(self, review: Review) -> tuple[bool, frozenset[str]]:
@@ -117,11 +123,10 @@ class AdmissionEngine:
         outcomes: list[PolicyOutcome] = []
         fold = _Fold()
         over_budget = False
-        for policy in self.policies:
+        for policy, name, configured, key in self._entries:
             if time.perf_counter() > deadline:
                 over_budget = True
                 break
-            name = policy.name
             if name in exempt:
                 continue
             try:
@@ -129,15 +134,18 @@ class AdmissionEngine:
                     continue
                 results = tuple(policy.evaluate(inp))
             except Exception as exc:  # a policy bug must not take the server down
-                outcome = PolicyOutcome(name, self._mode(name, None), error=f"{exc!r}")
+                outcome = PolicyOutcome(name, self._mode(configured, None), error=f"{exc!r}")
                 outcomes.append(outcome)
-                self._fold_error(fold, outcome.mode, name, f"raised {type(exc).__name__}: {exc}")
+                why = f"raised {type(exc).__name__}: {exc}"
+                self._fold_error(fold, outcome.mode, name, key, why)
                 continue
             outcomes.append(
-                PolicyOutcome(name, self._mode(name, results[0] if results else None), results)
+                PolicyOutcome(
+                    name, self._mode(configured, results[0] if results else None), results
+                )
             )
             for res in results:
-                self._fold_result(fold, name, self._mode(name, res), res, mutate)
+                self._fold_result(fold, name, key, self._mode(configured, res), res, mutate)
         if not over_budget and time.perf_counter() > deadline:
             over_budget = True
         if over_budget:
@@ -146,29 +154,28 @@ class AdmissionEngine:
             )
         return self._finish(fold, tuple(outcomes), mutate, over_budget)
 
-    def _fold_error(self, fold: _Fold, mode: Mode, policy: str, why: str) -> None:
+    @staticmethod
+    def _fold_error(fold: _Fold, mode: Mode, policy: str, key: str, why: str) -> None:
         text = f"[{policy}] {why}"
-        fold.annotations.append((_annotation_key(policy), f"error: {why}"))
+        fold.annotations.append((key, f"error: {why}"))
         if mode is Mode.ENFORCE:
             fold.failures.append(text)
         elif mode is Mode.WARN:
             fold.warnings.append(text)
 
     def _fold_result(
-        self, fold: _Fold, policy: str, mode: Mode, res: RuleResult, mutate: bool
+        self, fold: _Fold, policy: str, key: str, mode: Mode, res: RuleResult, mutate: bool
     ) -> None:
         fold.annotations.extend(res.audit_annotations)
         if mutate and res.patch and res.result in (Result.PASS, Result.FAIL, Result.WARN):
             fold.patch.extend(res.patch)
         if res.result is Result.ERROR:
-            self._fold_error(fold, mode, policy, f"{res.rule}: {res.message}")
+            self._fold_error(fold, mode, policy, key, f"{res.rule}: {res.message}")
             return
         if res.result not in (Result.FAIL, Result.WARN):
             return
         text = f"[{policy}] {res.rule}: {res.message}" if res.message else f"[{policy}] {res.rule}"
-        fold.annotations.append(
-            (_annotation_key(policy), f"{res.result}: {res.rule}: {res.message}")
-        )
+        fold.annotations.append((key, f"{res.result}: {res.rule}: {res.message}"))
         if res.result is Result.WARN or mode is Mode.WARN:
             fold.warnings.append(text)
         elif mode is Mode.ENFORCE:
