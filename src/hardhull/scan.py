@@ -72,13 +72,13 @@ def inventory(
 
 def run_catalogers(
     tree: FileTree, distro: Distro | None, catalogers: Sequence[Cataloger], strict: bool
-) -> tuple[list[tuple[str, CatalogResult]], list[Gap]]:
+) -> tuple[list[CatalogResult], list[Gap]]:
     """Run every cataloger, turning a failing one into a coverage gap (or raising if strict)."""
-    results: list[tuple[str, CatalogResult]] = []
+    results: list[CatalogResult] = []
     gaps: list[Gap] = []
     for cataloger in catalogers:
         try:
-            results.append((cataloger.name, cataloger.catalog(tree, distro)))
+            results.append(cataloger.catalog(tree, distro))
         except Exception as exc:  # a plug-in failure must not end the scan
             if strict:
                 raise
@@ -112,7 +112,7 @@ def catalog_tree(
     databases: set[str] = set()
     executables: set[str] = set()
     identified: set[str] = set()
-    for _name, result in results:
+    for result in results:
         packages.extend(result.packages)
         owned |= result.owned_files
         databases.update(result.package_databases)
