@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Callable
 from functools import cache
 from importlib import resources
 
@@ -60,19 +61,18 @@ class _Parser:
 
     def expression(self) -> str | None:
         # OR binds loosest, then AND, then WITH.
-        left = self.conjunction()
-        while left is not None and self.operator() == "OR":
-            self.take()
-            right = self.conjunction()
-            left = None if right is None else f"{left} OR {right}"
-        return left
+        return self._chain("OR", self.conjunction)
 
     def conjunction(self) -> str | None:
-        left = self.term()
-        while left is not None and self.operator() == "AND":
+        return self._chain("AND", self.term)
+
+    def _chain(self, op: str, operand: Callable[[], str | None]) -> str | None:
+        """``operand (op operand)*``, or None as soon as one operand is not valid."""
+        left = operand()
+        while left is not None and self.operator() == op:
             self.take()
-            right = self.term()
-            left = None if right is None else f"{left} AND {right}"
+            right = operand()
+            left = None if right is None else f"{left} {op} {right}"
         return left
 
     def term(self) -> str | None:
