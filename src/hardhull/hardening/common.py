@@ -70,11 +70,13 @@ def capped(info: CheckInfo, findings: Sequence[Finding]) -> list[Finding]:
     return kept
 
 
-def all_entries(sbom: Sbom, tree: FileTree) -> Sequence[FileEntry]:
-    """Every path of the squashed view, sorted (the SBOM's file index when it has one)."""
+def all_entries(sbom: Sbom, tree: FileTree) -> Iterable[FileEntry]:
+    """Every path of the squashed view, sorted (the SBOM's file index when it has one).
+
+    Iterated in place: the tree keeps its sorted list, so no check copies it."""
     if sbom.files and len(sbom.files) == len(tree):
         return sbom.files
-    return tuple(tree.entries())
+    return tree.entries()
 
 
 def no_files_finding(info: CheckInfo, sbom: Sbom) -> Finding:
