@@ -195,23 +195,28 @@ class KyvernoPolicy:
         if not self.applies_to(inp):
             return []
         out: list[RuleResult] = []
+        base: dict[str, Any] | None = None  # the request's context, built once, on demand
         for rule in self.rules:
             spec = rule.spec
             if not block_matches(spec.get("match"), inp, empty=False):
                 continue
             if block_matches(spec.get("exclude"), inp, empty=False):
                 continue
-            out.append(self._run(rule, inp))
+            if base is None:
+                base = _context(inp)
+            out.append(self._run(rule, inp, base))
         return out
 
-    def _result(self, rule: Rule, inp: AdmissionInput, verdict: _Verdict) -> RuleResult:
+    def _result(
+        self, rule: Rule, inp: AdmissionInput, verdict: _Verdict, base: Mapping[str, Any]
+    ) -> RuleResult:
         message = verdict.detail
         if verdict.result == Result.FAIL:
             custom = ""
             raw = (rule.spec.get("validate") or {}).get("message")
             if raw:
                 try:
-                    data = verdict.data if verdict.data is not None else _context(inp)
+                    data = verdict.data if verdict.data is not None else base
                     custom = str(substitute(str(raw), data))
                 except HardhullError as exc:
                     custom = f"{raw} (message variables failed: {exc})"
@@ -231,18 +236,19 @@ class KyvernoPolicy:
             category=self.category,
         )
 
-    def _run(self, rule: Rule, inp: AdmissionInput) -> RuleResult:
+    def _run(self, rule: Rule, inp: AdmissionInput, base: Mapping[str, Any]) -> RuleResult:
         if rule.unsupported:
-            return self._result(rule, inp, _Verdict(Result.ERROR, rule.unsupported))
-        data = _context(inp)
+            return self._result(rule, inp, _Verdict(Result.ERROR, rule.unsupported), base)
+        data = dict(base)  # rule context entries are added at the top level only
         spec = rule.spec
         try:
             _load_context(spec.get("context"), data)
             if not conditions.evaluate(spec.get("preconditions"), data):
-                return self._result(rule, inp, _Verdict(Result.SKIP, "preconditions not met"))
+                verdict = _Verdict(Result.SKIP, "preconditions not met")
+                return self._result(rule, inp, verdict, base)
             verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
         except HardhullError as exc:
             verdict = _Verdict(Result.ERROR, str(exc))
         except (TypeError, ValueError, KeyError, RecursionError) as exc:
             verdict = _Verdict(Result.ERROR, f"{type(exc).__name__}: {exc}")
-        return self._result(rule, inp, verdict)
+        return self._result(rule, inp, verdict, base)
