@@ -14,7 +14,7 @@ so a reader or a suppression rule can see they are one problem.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -33,10 +33,7 @@ from hardhull.model import (
     Severity,
     Status,
 )
-from hardhull.version import RangeMatch, VersionError, has_only_git_ranges
-
-RangeEvaluator = Callable[[str, str, Affected], "RangeMatch | None"]
-Comparator = Callable[[str, str, str], int]
+from hardhull.version import RangeMatch, VersionError, affected_by, compare, has_only_git_ranges
 
 
 class AdvisorySource(Protocol):
@@ -57,6 +54,7 @@ class Hit:
     affected: Affected
     match: RangeMatch
     fixed: tuple[str, ...]
+    fix_to: str | None
 
 
 @dataclass(slots=True)
@@ -77,16 +75,13 @@ class MatchResult:
     packages_skipped: int
 
 
-def _default_evaluator() -> RangeEvaluator:
-    from hardhull.version import affected_by
+@dataclass(frozen=True, slots=True)
+class _Facts:
+    """What a finding says about an advisory whatever the package: computed once."""
 
-    return affected_by
-
-
-def _default_comparator() -> Comparator:
-    from hardhull.version import compare
-
-    return compare
+    title: str
+    kev: bool
+    epss: float | None
 
 
 def title_of(adv: Advisory) -> str:
@@ -114,19 +109,17 @@ class Matcher:
         store: AdvisorySource,
         *,
         ecosystems: frozenset[str] | None = None,
-        evaluator: RangeEvaluator | None = None,
-        comparator: Comparator | None = None,
         exploitation: bool = True,
     ) -> None:
         self._store = store
         self._exploitation_known = exploitation
         self._ecosystems = ecosystems
-        self._evaluate_range = evaluator or _default_evaluator()
-        self._compare = comparator or _default_comparator()
         self._lookups: dict[tuple[str, str], list[Advisory]] = {}
         self._evaluations: dict[tuple[str, str, str], _Evaluation] = {}
         self._scores: dict[tuple[str, int], tuple[tuple[Score, ...], Severity]] = {}
         self._link_cache: dict[tuple[str, str, str], dict[str, set[str]]] = {}
+        # keyed by id(): every Advisory stays alive in self._lookups
+        self._facts: dict[int, _Facts] = {}
         self._kev: dict[str, bool] = {}
         self._epss: dict[str, float | None] = {}
 
@@ -156,7 +149,7 @@ class Matcher:
                     result.unevaluable.append(adv.id)
                     continue
                 try:
-                    got = self._evaluate_range(key.ecosystem, key.version, aff)
+                    got = affected_by(key.ecosystem, key.version, aff)
                 except VersionError as exc:
                     result.error = str(exc)
                     break
@@ -171,7 +164,8 @@ class Matcher:
             if result.error is not None:
                 break
             if match is not None and matched is not None:
-                result.hits.append(Hit(adv, matched, match, tuple(fixed)))
+                fix_to = self._lowest_fix(key.ecosystem, key.version, fixed)
+                result.hits.append(Hit(adv, matched, match, tuple(fixed), fix_to))
         self._evaluations[ck] = result
         return result
 
@@ -186,7 +180,7 @@ class Matcher:
                 if event.kind is not EventKind.FIXED or event.value in found:
                     continue
                 try:
-                    if self._compare(ecosystem, event.value, installed) > 0:
+                    if compare(ecosystem, event.value, installed) > 0:
                         found.append(event.value)
                 except VersionError:
                     continue
@@ -223,9 +217,9 @@ class Matcher:
         best: str | None = None
         for candidate in fixed:
             try:
-                if self._compare(ecosystem, candidate, installed) <= 0:
+                if compare(ecosystem, candidate, installed) <= 0:
                     continue
-                if best is None or self._compare(ecosystem, candidate, best) < 0:
+                if best is None or compare(ecosystem, candidate, best) < 0:
                     best = candidate
             except VersionError:
                 continue
@@ -233,12 +227,21 @@ class Matcher:
 
     # -- findings ----------------------------------------------------------------------
 
-    def _finding(self, pkg: Package, key: LookupKey, hit: Hit, links: set[str]) -> Finding:
+    def _facts_of(self, adv: Advisory) -> _Facts:
+        facts = self._facts.get(id(adv))
+        if facts is None:
+            cves = [i for i in (adv.id, *adv.aliases) if i.upper().startswith("CVE-")]
+            facts = _Facts(title_of(adv), *self._exploitation(cves))
+            self._facts[id(adv)] = facts
+        return facts
+
+    def _finding(
+        self, pkg: Package, pkg_id: str, key: LookupKey, hit: Hit, links: set[str]
+    ) -> Finding:
         adv = hit.advisory
         scores, severity = self._severity(adv, hit.affected)
-        cves = [i for i in (adv.id, *adv.aliases) if i.upper().startswith("CVE-")]
-        kev, epss = self._exploitation(cves)
-        fix_to = self._lowest_fix(key.ecosystem, key.version, hit.fixed)
+        facts = self._facts_of(adv)
+        fix_to = hit.fix_to
         evidence = {
             "ecosystem": key.ecosystem,
             "searched_name": key.name,
@@ -260,8 +263,8 @@ class Matcher:
             status=Status.FAIL,
             severity=severity,
             rule_id=adv.id,
-            title=title_of(adv),
-            subject=pkg.id,
+            title=facts.title,
+            subject=pkg_id,
             message=(
                 f"{pkg.name} {pkg.version} is affected by {adv.id} "
                 f"({key.ecosystem} {key.name} {hit.match.description}){fixed_text}"
@@ -271,8 +274,8 @@ class Matcher:
             aliases=tuple(aliases),
             fixed_versions=hit.fixed,
             scores=scores,
-            kev=kev,
-            epss=epss,
+            kev=facts.kev,
+            epss=facts.epss,
             references=adv.references,
             evidence=tuple(sorted(evidence.items())),
             fix=f"upgrade {pkg.name} to {fix_to}" if fix_to else None,
@@ -299,7 +302,8 @@ class Matcher:
         """Findings for one package already mapped to ``key`` (no gap handling)."""
         hits = self.evaluate(key).hits
         links = self._links(key, hits)
-        return [self._finding(pkg, key, hit, links[hit.advisory.id]) for hit in hits]
+        pkg_id = pkg.id
+        return [self._finding(pkg, pkg_id, key, hit, links[hit.advisory.id]) for hit in hits]
 
     def match(self, packages: Iterable[Package], distro: Distro | None) -> MatchResult:
         """Match every package; returns sorted findings and the matching coverage gaps."""
