@@ -45,15 +45,8 @@ def as_str(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-@dataclass(frozen=True, slots=True)
-class PodTemplate:
-    """The pod spec of a workload: ``spec`` (read-only), its JSON ``path``, the template
-    ``metadata`` and whether the workload runs to completion (Job, CronJob)."""
-
-    spec: Mapping[str, Any]
-    path: str
-    metadata: Mapping[str, Any]
-    batch: bool
+_LABELS = {"containers": "container", "initContainers": "initContainer"}
+_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,10 +62,21 @@ class Container:
     @property
     def label(self) -> str:
         """``container "web"`` / ``initContainer "setup"`` for messages."""
-        kind = {"containers": "container", "initContainers": "initContainer"}.get(
-            self.section, "ephemeralContainer"
-        )
-        return f'{kind} "{self.name}"'
+        return f'{_LABELS.get(self.section, "ephemeralContainer")} "{self.name}"'
+
+
+@dataclass(frozen=True, slots=True)
+class PodTemplate:
+    """The pod spec of a workload: ``spec`` (read-only), its JSON ``path``, the template
+    ``metadata``, whether the workload runs to completion (Job, CronJob), and every
+    container of it (``containers``, ``initContainers``, ``ephemeralContainers`` in that
+    order), walked once for all the checks."""
+
+    spec: Mapping[str, Any]
+    path: str
+    metadata: Mapping[str, Any]
+    batch: bool
+    all_containers: tuple[Container, ...]
 
 
 #: A one-entry memo of :func:`pod_template`, ``(resource, template)``: the engine runs
@@ -108,23 +112,28 @@ def _pod_template(resource: Resource) -> PodTemplate | None:
         if len(keys) == 1
         else as_map(as_map(parent).get("metadata"))
     )
-    return PodTemplate(node, ".".join(keys), metadata, resource.ref.kind in BATCH_KINDS)
+    path = ".".join(keys)
+    walked = tuple(
+        Container(as_str(item.get("name")) or f"#{i}", section, f"{path}.{section}[{i}]", item)
+        for section in _SECTIONS
+        for i, item in enumerate(as_list(node.get(section)))
+        if type(item) is dict or isinstance(item, Mapping)
+    )
+    return PodTemplate(node, path, metadata, resource.ref.kind in BATCH_KINDS, walked)
 
 
 def containers(
     tpl: PodTemplate, *, init: bool = True, ephemeral: bool = False
 ) -> Iterator[Container]:
     """The containers of ``tpl`` (then init, then ephemeral ones when asked for)."""
-    sections = ["containers"]
-    if init:
-        sections.append("initContainers")
-    if ephemeral:
-        sections.append("ephemeralContainers")
-    for section in sections:
-        for i, item in enumerate(as_list(tpl.spec.get(section))):
-            if type(item) is dict or isinstance(item, Mapping):
-                name = as_str(item.get("name")) or f"#{i}"
-                yield Container(name, section, f"{tpl.path}.{section}[{i}]", item)
+    for c in tpl.all_containers:
+        section = c.section
+        if (
+            section == "containers"
+            or (init and section == "initContainers")
+            or (ephemeral and section == "ephemeralContainers")
+        ):
+            yield c
 
 
 def namespace_of(resource: Resource) -> str | None:
