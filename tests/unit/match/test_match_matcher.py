@@ -42,7 +42,7 @@ def test_debian_binary_matches_on_source_package_and_links_dsa_and_cve(store: Vu
     assert evidence["installed"] == "3.0.11-1~deb12u1"
     assert evidence["path"] == "/var/lib/dpkg/status"
     assert evidence["layer"].startswith("sha256:")
-    assert evidence["range"]
+    assert evidence["range"] == "listed in versions[]"
     # CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:N/A:N is 7.5 -> high
     assert cve.severity is Severity.HIGH
     assert [s.value for s in cve.scores] == [7.5]

@@ -65,7 +65,7 @@ def test_limit() -> None:
     assert affected_by("PyPI", "1.5", aff) == RangeMatch(">=1.0, <2.0")
     assert affected_by("PyPI", "2.0", aff) is None
     star = _aff("PyPI", _rng("ECOSYSTEM", ("introduced", "1.0"), ("limit", "*")))
-    assert affected_by("PyPI", "99", star) is not None
+    assert affected_by("PyPI", "99", star) == RangeMatch(">=1.0, <*")
 
 
 def test_introduced_only_is_open_ended() -> None:
@@ -92,7 +92,13 @@ def test_git_ranges_are_not_evaluated_but_visible() -> None:
 
 def test_semver_range_in_a_non_semver_ecosystem_uses_semver() -> None:
     aff = _aff("PyPI", _rng("SEMVER", ("introduced", "1.0.0-rc.1"), ("fixed", "1.0.0")))
-    assert affected_by("PyPI", "1.0.0-rc.2", aff) is not None
+    assert affected_by("PyPI", "1.0.0-rc.2", aff) == RangeMatch(">=1.0.0-rc.1, <1.0.0", ("1.0.0",))
+    # "1.0.0-1" is a pre-release below 1.0.0 in SemVer but a post-release above it in
+    # PEP 440: only the SemVer order puts it in the range.
+    semver = _aff("PyPI", _rng("SEMVER", ("introduced", "0"), ("fixed", "1.0.0")))
+    pep440 = _aff("PyPI", _rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "1.0.0")))
+    assert affected_by("PyPI", "1.0.0-1", semver) == RangeMatch(">=0, <1.0.0", ("1.0.0",))
+    assert affected_by("PyPI", "1.0.0-1", pep440) is None
 
 
 def test_unparsable_events_are_skipped_not_fatal() -> None:
@@ -117,6 +123,8 @@ def test_unknown_ecosystem_raises() -> None:
 
 def test_compiled_form_is_reused_and_stays_correct() -> None:
     for _ in range(3):
-        assert affected_by("Debian:12", "2.36-9", DEB) is not None
+        assert affected_by("Debian:12", "2.36-9", DEB) == RangeMatch(
+            ">=0, <2.36-9+deb12u4", ("2.36-9+deb12u4",)
+        )
     other = _aff("Debian:12", _rng("ECOSYSTEM", ("introduced", "0"), ("fixed", "2.0")))
     assert affected_by("Debian:12", "2.36-9", other) is None
