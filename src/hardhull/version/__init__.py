@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from hardhull.version._common import VersionError
+from hardhull.version._common import VersionError, cmp_keys
 from hardhull.version.ecosystems import ECOSYSTEMS, scheme_for
 from hardhull.version.osv import (
     CompiledAffected,
@@ -53,11 +53,7 @@ def compare(ecosystem: str, a: str, b: str) -> int:
     Raises :class:`VersionError` for an unknown ecosystem or a version its scheme rejects.
     """
     parse = scheme_for(ecosystem).parse
-    ka = parse(a)
-    kb = parse(b)
-    if ka < kb:
-        return -1
-    return 0 if ka == kb else 1
+    return cmp_keys(parse(a), parse(b))
 
 
 def sort_key(ecosystem: str) -> Callable[[str], Any]:
