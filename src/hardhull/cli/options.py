@@ -1,14 +1,17 @@
-"""Options shared by the commands that read images (``sbom``, ``scan image``)."""
+"""Options shared by several commands: image access (``sbom``, ``scan image``), report
+file and ``--fail-on`` severity threshold."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from hardhull.errors import UsageError
+from hardhull.model import Severity
 from hardhull.sources.base import Progress, SourceOptions
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -29,6 +32,24 @@ def image_options(fn: F) -> F:
     for option in reversed(_IMAGE_OPTIONS):
         fn = option(fn)
     return fn
+
+
+#: Severity words a user may name (``unknown`` is not a threshold).
+SEVERITY_LEVELS = tuple(s.value for s in Severity if s is not Severity.UNKNOWN)
+
+output_option = click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the report to this file instead of standard output.",
+)
+
+
+def fail_on_option(help_text: str) -> Callable[[F], F]:
+    """``--fail-on LEVEL`` (a severity word, any case); ``help_text`` says what counts."""
+    return click.option(
+        "--fail-on", type=click.Choice(SEVERITY_LEVELS, case_sensitive=False), help=help_text
+    )
 
 
 def source_options(

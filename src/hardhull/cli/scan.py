@@ -7,11 +7,16 @@ from pathlib import Path
 
 import click
 
-from hardhull.cli.options import image_options, source_options
+from hardhull.cli.options import (
+    SEVERITY_LEVELS,
+    fail_on_option,
+    image_options,
+    output_option,
+    source_options,
+)
 from hardhull.model import Severity
 
 FORMATS = ("table", "json", "sarif", "cyclonedx", "spdx", "html")
-LEVELS = tuple(s.value for s in Severity if s is not Severity.UNKNOWN)
 
 
 @click.group()
@@ -35,23 +40,14 @@ def scan() -> None:
     show_default=True,
     help="Report format.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
-)
+@output_option
 @click.option(
     "--severity",
-    type=click.Choice(LEVELS, case_sensitive=False),
+    type=click.Choice(SEVERITY_LEVELS, case_sensitive=False),
     help="Only report vulnerabilities at or above this level.",
 )
 @click.option("--only-fixed", is_flag=True, help="Only report vulnerabilities that have a fix.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS, case_sensitive=False),
-    help="Exit with code 1 when an unsuppressed finding at or above this level remains.",
-)
+@fail_on_option("Exit with code 1 when an unsuppressed finding at or above this level remains.")
 @click.option(
     "--ignore-file",
     type=click.Path(dir_okay=False, path_type=Path),
