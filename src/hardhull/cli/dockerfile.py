@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
+from hardhull.cli.options import fail_on_option, output_option
 from hardhull.model import Severity, Status
-
-LEVELS = tuple(s.value for s in Severity if s is not Severity.UNKNOWN)
 
 
 @click.group()
@@ -28,17 +27,8 @@ def dockerfile() -> None:
     show_default=True,
     help="Report format.",
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS, case_sensitive=False),
-    help="Exit with code 1 when a failing finding at or above this level remains.",
-)
+@output_option
+@fail_on_option("Exit with code 1 when a failing finding at or above this level remains.")
 def scan(files: tuple[Path, ...], fmt: str, output: Path | None, fail_on: str | None) -> None:
     """Check each Dockerfile/Containerfile in FILES.
 

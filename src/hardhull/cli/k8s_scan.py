@@ -9,12 +9,12 @@ from pathlib import Path
 
 import click
 
+from hardhull.cli.options import fail_on_option, output_option
 from hardhull.errors import UsageError
 from hardhull.model import Gap, Severity
 from hardhull.posture.policy_check import PolicyCheck
 
 FORMATS = ("table", "json", "sarif", "policyreport")
-LEVELS = tuple(s.value for s in Severity if s is not Severity.UNKNOWN)
 _VERSION = re.compile(r"^(latest|v1\.\d+)$")
 
 
@@ -80,17 +80,8 @@ def _now() -> str:
 @click.option(
     "-f", "--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True
 )
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help="Write the report to this file instead of standard output.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(LEVELS, case_sensitive=False),
-    help="Exit with code 1 when an unexempted failure at or above this level remains.",
-)
+@output_option
+@fail_on_option("Exit with code 1 when an unexempted failure at or above this level remains.")
 @click.option(
     "--show-passed",
     is_flag=True,
