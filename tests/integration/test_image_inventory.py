@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from tests.support.imagekit import build_image, remove_image, require, save_image
+from tests.support.imagekit import built_archive, require
 from tests.unit.catalog_bin.binkit import build_go
 from tests.unit.catalog_bin.javakit import build_java
 
@@ -49,10 +49,9 @@ def context(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureReq
 
 @pytest.fixture(scope="module")
 def mixed_archive(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    tag = "localhost/hardhull-test/inventory-mixed:1"
-    build_image(
+    with built_archive(
         context,
-        tag,
+        "localhost/hardhull-test/inventory-mixed:1",
         "FROM scratch\n"
         "COPY busybox /bin/busybox\n"
         "COPY python/ /\n"
@@ -61,24 +60,23 @@ def mixed_archive(context: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         "COPY greeter.jar /opt/app/greeter.jar\n"
         'RUN ["/bin/busybox", "rm", "-rf", '
         '"/opt/venv/lib/python3.11/site-packages/six-1.16.0.dist-info"]\n',
-    )
-    out = save_image(tag, "oci-archive", tmp_path_factory.mktemp("mixed") / "mixed.tar")
-    yield out
-    remove_image(tag)
+        "oci-archive",
+        tmp_path_factory.mktemp("mixed") / "mixed.tar",
+    ) as archive:
+        yield archive
 
 
 @pytest.fixture(scope="module")
 def static_archive(context: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    tag = "localhost/hardhull-test/inventory-static:1"
-    build_image(
+    with built_archive(
         context,
-        tag,
+        "localhost/hardhull-test/inventory-static:1",
         "FROM scratch\nCOPY busybox /bin/busybox\nCOPY hello /app/hello\n"
         'ENTRYPOINT ["/app/hello"]\n',
-    )
-    out = save_image(tag, "docker-archive", tmp_path_factory.mktemp("static") / "static.tar")
-    yield out
-    remove_image(tag)
+        "docker-archive",
+        tmp_path_factory.mktemp("static") / "static.tar",
+    ) as archive:
+        yield archive
 
 
 def _packages(doc: dict[str, object]) -> dict[tuple[str, str], dict[str, object]]:
