@@ -1,0 +1,1 @@
+"""Falco rule files: lexer, condition parser, macros/lists, compiler, loader, index."""
