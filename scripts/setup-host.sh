@@ -5,6 +5,7 @@ set -eu
 
 PKGS="podman skopeo mmdebstrap docker-registry runc uidmap golang-go rpm db5.3-util busybox-static \
 openjdk-17-jdk-headless rustc cargo binutils zstd openssl chromium \
+bpftrace clang llvm libbpf-dev bpftool iproute2 \
 python3-venv python3-pip ca-certificates git make curl"
 
 missing=""
