@@ -50,3 +50,15 @@ class CatalogError(HardhullError):
 
 class FormatError(HardhullError):
     """An SBOM document could not be written or read back."""
+
+
+class RuleLoadError(HardhullError):
+    """A runtime rule file could not be loaded (syntax, unknown field, macro cycle...)."""
+
+
+class SensorError(HardhullError):
+    """An event source could not start or read (no eBPF permission, bad events file...)."""
+
+
+class ResponseError(HardhullError):
+    """A response action could not be configured or carried out."""

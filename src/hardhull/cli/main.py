@@ -59,6 +59,7 @@ def _register() -> None:
     from hardhull.cli.dockerfile import dockerfile
     from hardhull.cli.k8s import k8s
     from hardhull.cli.policy import policy
+    from hardhull.cli.runtime import runtime
     from hardhull.cli.sbom import sbom
     from hardhull.cli.scan import scan
 
@@ -66,6 +67,7 @@ def _register() -> None:
     cli.add_command(db)
     cli.add_command(k8s)
     cli.add_command(policy)
+    cli.add_command(runtime)
     cli.add_command(dockerfile)
     cli.add_command(sbom)
     cli.add_command(scan)
