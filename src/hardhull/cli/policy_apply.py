@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
+from hardhull.cli.options import output_option
+from hardhull.cli.output import emit
 from hardhull.errors import UsageError
 from hardhull.policy.base import AdmissionInput, Result, RuleResult
+from hardhull.report.policy_results import to_policy_reports_yaml, to_policy_sarif
 
 _ORDER = ("pass", "skip", "warn", "error", "fail")
 
@@ -32,6 +36,26 @@ def _row(r: RuleResult) -> dict[str, Any]:
     }
 
 
+def _render(results: list[RuleResult], fmt: str) -> bytes:
+    if fmt == "json":
+        return orjson.dumps([_row(r) for r in results], option=orjson.OPT_INDENT_2)
+    if fmt == "sarif":
+        return to_policy_sarif(results)
+    if fmt == "policyreport":
+        return to_policy_reports_yaml(results)
+    lines = []
+    for row in (_row(r) for r in results):
+        ref = row["resource"]
+        where = f"{ref['namespace']}/" if ref["namespace"] else ""
+        lines.append(
+            f"{row['result'].upper():5} {row['policy']}/{row['rule']} "
+            f"{ref['kind']} {where}{ref['name']}  {row['message']}".rstrip()
+        )
+    counts = {k: sum(1 for r in results if r.result == k) for k in _ORDER}
+    lines.append(", ".join(f"{v} {k}" for k, v in counts.items()))
+    return ("\n".join(lines) + "\n").encode()
+
+
 @click.command("apply")
 @click.argument("policy_paths", nargs=-1, required=True, type=click.Path())
 @click.option(
@@ -43,7 +67,15 @@ def _row(r: RuleResult) -> dict[str, Any]:
     type=click.Path(),
     help="Manifest file or directory (repeatable).",
 )
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["table", "json", "sarif", "policyreport"]),
+    default="table",
+    help="table (default), json (one row per policy/rule/resource), sarif, or policyreport "
+    "(wg-policy v1alpha2 PolicyReport/ClusterPolicyReport YAML).",
+)
+@output_option
 @click.option(
     "--fail-on",
     type=click.Choice(["fail", "error", "warn", "none"]),
@@ -51,7 +83,11 @@ def _row(r: RuleResult) -> dict[str, Any]:
     help="Exit 1 when any result is at least this bad (warn < error < fail).",
 )
 def policy_apply(
-    policy_paths: tuple[str, ...], resources: tuple[str, ...], fmt: str, fail_on: str
+    policy_paths: tuple[str, ...],
+    resources: tuple[str, ...],
+    fmt: str,
+    output: Path | None,
+    fail_on: str,
 ) -> None:
     """Evaluate policies against manifests: one result per (policy, rule, resource).
 
@@ -84,19 +120,7 @@ def policy_apply(
         for policy in loaded.policies:
             if policy.applies_to(inp):
                 results.extend(policy.evaluate(inp))
-    rows = [_row(r) for r in results]
-    if fmt == "json":
-        click.echo(orjson.dumps(rows, option=orjson.OPT_INDENT_2).decode())
-    else:
-        for row in rows:
-            ref = row["resource"]
-            where = f"{ref['namespace']}/" if ref["namespace"] else ""
-            click.echo(
-                f"{row['result'].upper():5} {row['policy']}/{row['rule']} "
-                f"{ref['kind']} {where}{ref['name']}  {row['message']}".rstrip()
-            )
-        counts = {k: sum(1 for r in results if r.result == k) for k in _ORDER}
-        click.echo(", ".join(f"{v} {k}" for k, v in counts.items()))
+    emit(_render(results, fmt), output)
     if fail_on != "none":
         threshold = {"warn": 2, "error": 3, "fail": 4}[fail_on]
         bad = {Result.WARN: 2, Result.ERROR: 3, Result.FAIL: 4}
