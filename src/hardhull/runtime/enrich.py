@@ -1,0 +1,307 @@
+"""Container attribution: pid / cgroup -> container id -> engine metadata -> ContainerInfo.
+
+:class:`Enricher` sits between the sensors and the rule engine. It takes the container id
+the sensor found (``fields["container.id"]`` / ``event.container``), or derives it from
+``/proc/<proc.pid>/cgroup``, asks the engines (:mod:`hardhull.runtime.engines`) about it
+once, caches the answer (TTL, negative caching, bounded LRU) and returns a new
+:class:`~hardhull.model.event.Event` with a full :class:`ContainerInfo`. Failures are
+counted in :meth:`Enricher.stats`, never raised: an event always goes on.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from types import MappingProxyType
+
+from hardhull.errors import HardhullError
+from hardhull.model.event import HOST, ContainerInfo, Event
+from hardhull.runtime.engines import ContainerDetails, EngineClient, pid_cgroup_lines
+
+_ID = r"([0-9a-f]{64})"
+# (engine, pattern) in the order they are tried on each path component.
+_COMPONENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("podman", re.compile(rf"^libpod-(?:conmon-)?{_ID}(?:\.scope)?$")),
+    ("docker", re.compile(rf"^docker-{_ID}\.scope$")),
+    ("containerd", re.compile(rf"^cri-containerd-{_ID}\.scope$")),
+    ("cri-o", re.compile(rf"^crio-(?:conmon-)?{_ID}(?:\.scope)?$")),
+)
+_POD_COMPONENT = re.compile(
+    r"^(?:kubepods(?:-[a-z]+)?-)?pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?$"
+)
+_BARE_ID = re.compile(rf"^{_ID}$")
+
+LABEL_POD_NAME = "io.kubernetes.pod.name"
+LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace"
+LABEL_POD_UID = "io.kubernetes.pod.uid"
+LABEL_CONTAINER_NAME = "io.kubernetes.container.name"
+LABEL_SANDBOX_ID = "io.kubernetes.sandbox.id"
+
+
+def container_id_from_cgroup(path: str) -> tuple[str, str] | None:
+    """``(engine, full 64-hex id)`` for a cgroup path of a container process, else None.
+
+    Recognises podman (``libpod-<id>.scope``, ``libpod-conmon-<id>.scope``, cgroupfs
+    ``/libpod_parent/libpod-<id>``), Docker (``docker-<id>.scope``, ``/docker/<id>``),
+    containerd (``cri-containerd-<id>.scope``), CRI-O (``crio-<id>.scope``,
+    ``crio-conmon-<id>.scope``) and cgroupfs kubepods (``/kubepods/<qos>/pod<uid>/<id>``,
+    engine ``kubernetes`` since the path does not name the runtime). The innermost match
+    wins (a nested ``/container`` leaf is skipped)."""
+    parts = [p for p in path.strip().split("/") if p]
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
+        for engine, pattern in _COMPONENT_PATTERNS:
+            m = pattern.match(part)
+            if m:
+                return engine, m.group(1)
+        bare = _BARE_ID.match(part)
+        if bare and i > 0:
+            parent = parts[i - 1]
+            if parent == "docker":
+                return "docker", bare.group(1)
+            if parent == "libpod_parent":
+                return "podman", bare.group(1)
+            if _POD_COMPONENT.match(parent):
+                return "kubernetes", bare.group(1)
+    return None
+
+
+def pod_uid_from_cgroup(path: str) -> str:
+    """The Kubernetes pod UID (with dashes) in a kubepods cgroup path, ``""`` if none."""
+    for part in path.split("/"):
+        m = _POD_COMPONENT.match(part)
+        if m:
+            return m.group(1).replace("_", "-")
+    return ""
+
+
+def split_image(ref: str) -> tuple[str, str, str]:
+    """``(repository, tag, digest)`` of an image reference (tag/digest ``""`` if absent)."""
+    digest = ""
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
+    slash = ref.rfind("/")
+    colon = ref.rfind(":")
+    if colon > slash:
+        return ref[:colon], ref[colon + 1 :], digest
+    return ref, "", digest
+
+
+@dataclass(frozen=True, slots=True)
+class EnrichStats:
+    """``events`` seen, ``lookups`` sent to engines, cache ``hits``, containers no engine
+    knew (``not_found``), engine ``errors``, events with no id and no readable cgroup
+    (``unattributed``), ``host`` events, and current cache ``entries``."""
+
+    events: int = 0
+    lookups: int = 0
+    hits: int = 0
+    not_found: int = 0
+    errors: int = 0
+    unattributed: int = 0
+    host: int = 0
+    entries: int = 0
+    last_error: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    info: ContainerInfo | None
+    expires: float
+
+
+_FROZEN_EMPTY: Mapping[str, str] = MappingProxyType({})
+
+
+class Enricher:
+    """Fills :attr:`Event.container` from the engines, cached per container id.
+
+    ``ttl`` seconds for found containers, ``negative_ttl`` for ids no engine knows,
+    ``error_ttl`` after an engine error (0 retries on the next event), ``max_entries``
+    bounds the cache (least recently used evicted). Engine calls use the clients' own
+    timeouts (a few seconds at most)."""
+
+    def __init__(
+        self,
+        clients: Sequence[EngineClient],
+        *,
+        ttl: float = 60.0,
+        negative_ttl: float = 10.0,
+        error_ttl: float = 2.0,
+        max_entries: int = 4096,
+        proc_root: str | Path = "/proc",
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.clients = tuple(clients)
+        self.ttl = ttl
+        self.negative_ttl = negative_ttl
+        self.error_ttl = error_ttl
+        self.max_entries = max(1, max_entries)
+        self.proc_root = Path(proc_root)
+        self._clock = clock
+        self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+        self._counts = dict.fromkeys(
+            ("events", "lookups", "hits", "not_found", "errors", "unattributed", "host"), 0
+        )
+        self._last_error = ""
+
+    def stats(self) -> EnrichStats:
+        with self._lock:
+            return EnrichStats(
+                **self._counts, entries=len(self._cache), last_error=self._last_error
+            )
+
+    def invalidate(self, container_id: str | None = None) -> None:
+        """Forget one container (by short or full id) or everything."""
+        with self._lock:
+            if container_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(container_id[:12], None)
+
+    def enrich(self, event: Event) -> Event:
+        self._count("events")
+        current = event.container
+        short = (current.id if current else "") or str(event.fields.get("container.id") or "")
+        full = current.full_id if current else ""
+        engine_hint = current.engine if current else ""
+        pod_uid = ""
+        if not short:
+            derived = self._from_pid(event.fields.get("proc.pid"))
+            if derived is not None:
+                engine_hint, full, pod_uid = derived
+                short = full[:12] if full else "host"
+            elif not short:
+                self._count("unattributed")
+                return event
+        if short == "host":
+            self._count("host")
+            return self._with(event, HOST)
+        info = self._lookup(short, full, engine_hint)
+        if info is None and current is not None:
+            return event if current.id == short else self._with(event, replace(current, id=short))
+        if info is None:
+            info = ContainerInfo(id=short, full_id=full, engine=engine_hint, pod_uid=pod_uid)
+        elif pod_uid and not info.pod_uid:
+            info = replace(info, pod_uid=pod_uid)
+        if current is not None and current == info:
+            return event
+        return self._with(event, info)
+
+    # -- internals ---------------------------------------------------------------------
+
+    def _with(self, event: Event, info: ContainerInfo) -> Event:
+        fields = event.fields
+        if fields.get("container.id") != info.id:
+            fields = {**fields, "container.id": info.id}
+        return replace(event, container=info, fields=fields)
+
+    def _count(self, key: str, n: int = 1) -> None:
+        with self._lock:
+            self._counts[key] += n
+
+    def _from_pid(self, pid: object) -> tuple[str, str, str] | None:
+        """(engine, full id, pod uid) from /proc/<pid>/cgroup; ("", "", "") for a host
+        process; None when the pid is unknown or gone."""
+        if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
+            return None
+        lines = pid_cgroup_lines(pid, self.proc_root)
+        if not lines:
+            return None
+        for path in lines:
+            found = container_id_from_cgroup(path)
+            if found is not None:
+                return found[0], found[1], pod_uid_from_cgroup(path)
+        return "", "", ""
+
+    def _lookup(self, short: str, full: str, engine_hint: str) -> ContainerInfo | None:
+        now = self._clock()
+        with self._lock:
+            entry = self._cache.get(short)
+            if entry is not None and entry.expires > now:
+                self._cache.move_to_end(short)
+                self._counts["hits"] += 1
+                return entry.info
+        info, ttl = self._query(full or short, engine_hint)
+        with self._lock:
+            self._cache[short] = _Entry(info, now + ttl)
+            self._cache.move_to_end(short)
+            while len(self._cache) > self.max_entries:
+                self._cache.popitem(last=False)
+        return info
+
+    def _ordered_clients(self, engine_hint: str) -> list[EngineClient]:
+        first = [c for c in self.clients if c.engine == engine_hint]
+        return first + [c for c in self.clients if c.engine != engine_hint]
+
+    def _query(self, ident: str, engine_hint: str) -> tuple[ContainerInfo | None, float]:
+        errored = False
+        for client in self._ordered_clients(engine_hint):
+            self._count("lookups")
+            try:
+                details = client.inspect(ident)
+            except HardhullError as exc:
+                errored = True
+                self._count("errors")
+                with self._lock:
+                    self._last_error = str(exc)
+                continue
+            if details is not None:
+                return self._info(details, client), self.ttl
+        if errored:
+            return None, self.error_ttl
+        self._count("not_found")
+        return None, self.negative_ttl
+
+    def _info(self, d: ContainerDetails, client: EngineClient) -> ContainerInfo:
+        labels = MappingProxyType(dict(d.labels)) if d.labels else _FROZEN_EMPTY
+        repo, tag, ref_digest = split_image(d.image)
+        pod_labels: Mapping[str, str] = _FROZEN_EMPTY
+        sandbox = labels.get(LABEL_SANDBOX_ID, "")
+        if sandbox and sandbox != d.id:
+            pod_labels = self._sandbox_labels(client, sandbox)
+        return ContainerInfo(
+            id=d.id[:12],
+            full_id=d.id,
+            name=labels.get(LABEL_CONTAINER_NAME, d.name) if LABEL_POD_NAME in labels else d.name,
+            image=d.image,
+            image_repository=repo,
+            image_tag=tag,
+            image_digest=d.image_digest or ref_digest,
+            image_id=d.image_id,
+            engine=d.engine,
+            privileged=d.privileged,
+            started_at=d.started_at,
+            labels=labels,
+            pod_name=labels.get(LABEL_POD_NAME, ""),
+            pod_namespace=labels.get(LABEL_POD_NAMESPACE, ""),
+            pod_uid=labels.get(LABEL_POD_UID, ""),
+            pod_labels=pod_labels,
+        )
+
+    def _sandbox_labels(self, client: EngineClient, sandbox: str) -> Mapping[str, str]:
+        """A Kubernetes pod's labels are the labels of its sandbox, minus CRI's own."""
+        try:
+            details = client.inspect(sandbox)
+        except HardhullError:
+            self._count("errors")
+            return _FROZEN_EMPTY
+        if details is None:
+            return _FROZEN_EMPTY
+        own = {k: v for k, v in details.labels.items() if not k.startswith("io.kubernetes.")}
+        return MappingProxyType(own) if own else _FROZEN_EMPTY
+
+
+def process_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str] | None:
+    """``(engine, full id)`` of the container ``pid`` runs in now, None if host or gone."""
+    for path in pid_cgroup_lines(pid, proc_root):
+        found = container_id_from_cgroup(path)
+        if found is not None:
+            return found
+    return None
