@@ -6,9 +6,7 @@ from collections.abc import Mapping
 
 from hardhull.posture.pss.helpers import (
     Obj,
-    bad_containers,
-    container_sc,
-    containers,
+    Walk,
     containers_phrase,
     dig,
     items,
@@ -25,9 +23,9 @@ from hardhull.posture.pss.model import ALLOWED, Outcome, forbid
 # --- privileged -------------------------------------------------------------------
 
 
-def privileged_1_0(meta: Obj, spec: Obj) -> Outcome:
+def privileged_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Containers must not run privileged."""
-    bad = bad_containers(spec, lambda c: dig(c, "securityContext", "privileged") is True)
+    bad = [name_of(c) for c, sc in cs if sc is not None and sc.get("privileged") is True]
     if bad:
         return forbid(
             "privileged", f"{containers_phrase(bad)} must not set securityContext.privileged=true"
@@ -38,7 +36,7 @@ def privileged_1_0(meta: Obj, spec: Obj) -> Outcome:
 # --- hostNamespaces ---------------------------------------------------------------
 
 
-def host_namespaces_1_0(meta: Obj, spec: Obj) -> Outcome:
+def host_namespaces_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """The pod must not share the host's network, PID or IPC namespace."""
     bad = [f"{key}=true" for key in ("hostNetwork", "hostPID", "hostIPC") if spec.get(key) is True]
     if bad:
@@ -49,11 +47,11 @@ def host_namespaces_1_0(meta: Obj, spec: Obj) -> Outcome:
 # --- hostPorts --------------------------------------------------------------------
 
 
-def host_ports_1_0(meta: Obj, spec: Obj) -> Outcome:
+def host_ports_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """No container port may bind a host port."""
     bad: list[str] = []
     ports: set[str] = set()
-    for container in containers(spec):
+    for container, _ in cs:
         found = False
         for port in items(container.get("ports")):
             host_port = mapping(port).get("hostPort")
@@ -74,7 +72,7 @@ def host_ports_1_0(meta: Obj, spec: Obj) -> Outcome:
 # --- hostPathVolumes --------------------------------------------------------------
 
 
-def host_path_volumes_1_0(meta: Obj, spec: Obj) -> Outcome:
+def host_path_volumes_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """No hostPath volumes."""
     bad = [
         text(mapping(v).get("name"))
@@ -100,16 +98,20 @@ def _handler_hosts(handler: object) -> list[str]:
     return hosts
 
 
-def host_probes_1_34(meta: Obj, spec: Obj) -> Outcome:
+def host_probes_1_34(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Probes and lifecycle handlers must not target another host."""
     bad: set[str] = set()
     hosts: set[str] = set()
-    for container in containers(spec):
+    for container, _ in cs:
         found: list[str] = []
         for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
-            found += _handler_hosts(container.get(probe))
-        for hook in ("postStart", "preStop"):
-            found += _handler_hosts(dig(container, "lifecycle", hook))
+            handler = container.get(probe)
+            if handler is not None:
+                found += _handler_hosts(handler)
+        lifecycle = container.get("lifecycle")
+        if lifecycle is not None:
+            for hook in ("postStart", "preStop"):
+                found += _handler_hosts(dig(lifecycle, hook))
         if found:
             bad.add(name_of(container))
             hosts.update(found)
@@ -145,12 +147,14 @@ BASELINE_CAPABILITIES = frozenset(
 )
 
 
-def capabilities_baseline_1_0(meta: Obj, spec: Obj) -> Outcome:
+def capabilities_baseline_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Containers may only add capabilities from the default container set."""
     bad: list[str] = []
     caps: set[str] = set()
-    for container in containers(spec):
-        added = [text(c) for c in items(dig(container, "securityContext", "capabilities", "add"))]
+    for container, sc in cs:
+        if sc is None:
+            continue
+        added = [text(c) for c in items(dig(sc, "capabilities", "add"))]
         forbidden = [c for c in added if c not in BASELINE_CAPABILITIES]
         if forbidden:
             bad.append(name_of(container))
@@ -175,12 +179,12 @@ def _valid_seccomp_annotation(value: str) -> bool:
     return value in ("runtime/default", "docker/default") or value.startswith("localhost/")
 
 
-def seccomp_baseline_1_0(meta: Obj, spec: Obj) -> Outcome:
+def seccomp_baseline_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Before v1.19: the seccomp annotations must not ask for ``unconfined``."""
     annotations = mapping(meta.get("annotations"))
     bad: set[str] = set()
     keys = [SECCOMP_POD_ANNOTATION]
-    keys += [SECCOMP_CONTAINER_PREFIX + name_of(c) for c in containers(spec)]
+    keys += [SECCOMP_CONTAINER_PREFIX + name_of(c) for c, _ in cs]
     for key in keys:
         if key in annotations:
             value = text(annotations[key])
@@ -212,12 +216,14 @@ def seccomp_explicit_bad(spec: Obj) -> tuple[list[str], set[str], bool]:
     return setters, values, pod_valid
 
 
-def seccomp_baseline_1_19(meta: Obj, spec: Obj) -> Outcome:
+def seccomp_baseline_1_19(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """From v1.19: securityContext.seccompProfile.type must not be ``Unconfined``."""
     setters, values, _ = seccomp_explicit_bad(spec)
     bad: list[str] = []
-    for container in containers(spec):
-        profile = dig(container, "securityContext", "seccompProfile")
+    for container, sc in cs:
+        if sc is None:
+            continue
+        profile = sc.get("seccompProfile")
         if isinstance(profile, Mapping) and text(profile.get("type")) not in VALID_SECCOMP_TYPES:
             bad.append(name_of(container))
             values.add(text(profile.get("type")))
@@ -242,7 +248,7 @@ def _valid_apparmor_annotation(value: str) -> bool:
     return value in ("", "runtime/default") or value.startswith("localhost/")
 
 
-def apparmor_1_0(meta: Obj, spec: Obj) -> Outcome:
+def apparmor_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """AppArmor must not be disabled: annotations and (v1.30+) appArmorProfile fields."""
     setters: list[str] = []
     values: set[str] = set()
@@ -254,16 +260,19 @@ def apparmor_1_0(meta: Obj, spec: Obj) -> Outcome:
         setters.append("pod")
         values.add(text(pod_profile.get("type")))
     bad: list[str] = []
-    for container in containers(spec):
-        profile = dig(container, "securityContext", "appArmorProfile")
+    for container, sc in cs:
+        if sc is None:
+            continue
+        profile = sc.get("appArmorProfile")
         if isinstance(profile, Mapping) and text(profile.get("type")) not in VALID_APPARMOR_TYPES:
             bad.append(name_of(container))
             values.add(text(profile.get("type")))
     if bad:
         setters.append(containers_phrase(bad))
+    found = meta.get("annotations")
     annotations = sorted(
         f'{key}="{text(value)}"'
-        for key, value in mapping(meta.get("annotations")).items()
+        for key, value in (mapping(found).items() if found else ())
         if isinstance(key, str)
         and key.startswith(APPARMOR_PREFIX)
         and not _valid_apparmor_annotation(text(value))
@@ -285,7 +294,7 @@ SELINUX_TYPES_1_0 = frozenset({"", "container_t", "container_init_t", "container
 SELINUX_TYPES_1_31 = SELINUX_TYPES_1_0 | {"container_engine_t"}
 
 
-def _selinux(spec: Obj, allowed: frozenset[str]) -> Outcome:
+def _selinux(spec: Obj, cs: Walk, allowed: frozenset[str]) -> Outcome:
     setters: list[str] = []
     bad_types: set[str] = set()
     flags = {"user": False, "role": False}
@@ -306,8 +315,10 @@ def _selinux(spec: Obj, allowed: frozenset[str]) -> Outcome:
     if isinstance(pod_opts, Mapping) and not valid(pod_opts):
         setters.append("pod")
     bad: list[str] = []
-    for container in containers(spec):
-        opts = dig(container, "securityContext", "seLinuxOptions")
+    for container, sc in cs:
+        if sc is None:
+            continue
+        opts = sc.get("seLinuxOptions")
         if isinstance(opts, Mapping) and not valid(opts):
             bad.append(name_of(container))
     if bad:
@@ -325,25 +336,24 @@ def _selinux(spec: Obj, allowed: frozenset[str]) -> Outcome:
     )
 
 
-def selinux_1_0(meta: Obj, spec: Obj) -> Outcome:
+def selinux_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """SELinux type limited to the container types; user and role unset."""
-    return _selinux(spec, SELINUX_TYPES_1_0)
+    return _selinux(spec, cs, SELINUX_TYPES_1_0)
 
 
-def selinux_1_31(meta: Obj, spec: Obj) -> Outcome:
+def selinux_1_31(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """As v1.0, with ``container_engine_t`` allowed too."""
-    return _selinux(spec, SELINUX_TYPES_1_31)
+    return _selinux(spec, cs, SELINUX_TYPES_1_31)
 
 
 # --- procMount --------------------------------------------------------------------
 
 
-def proc_mount_strict(meta: Obj, spec: Obj) -> Outcome:
+def proc_mount_strict(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """procMount must be unset or ``Default``."""
     bad: list[str] = []
     kinds: set[str] = set()
-    for container in containers(spec):
-        sc = container_sc(container)
+    for container, sc in cs:
         if sc is None or sc.get("procMount") is None:
             continue
         kind = text(sc.get("procMount"))
@@ -359,8 +369,8 @@ def proc_mount_strict(meta: Obj, spec: Obj) -> Outcome:
     return ALLOWED
 
 
-def proc_mount_1_35(meta: Obj, spec: Obj) -> Outcome:
+def proc_mount_1_35(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """From v1.35 any procMount is allowed in a user-namespaced pod (``hostUsers: false``)."""
     if user_namespaced(spec):
         return ALLOWED
-    return proc_mount_strict(meta, spec)
+    return proc_mount_strict(meta, spec, cs)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 Obj = Mapping[str, Any]
@@ -46,6 +46,28 @@ def containers(spec: Obj) -> Iterator[Obj]:
         for container in items(spec.get(key)):
             if type(container) is dict or isinstance(container, Mapping):
                 yield container
+
+
+#: A pod's containers in PSA's visiting order, each with its securityContext (``None``
+#: when unset or not a mapping): walked once per pod and shared by every check.
+Walk = tuple[tuple[Obj, Obj | None], ...]
+
+
+def walk(spec: Obj) -> Walk:
+    """``(container, securityContext or None)`` for each container of ``spec``, in the
+    order of :func:`containers`."""
+    out: list[tuple[Obj, Obj | None]] = []
+    for key in CONTAINER_LISTS:
+        value = spec.get(key)
+        if value is None:
+            continue
+        for container in items(value):
+            if type(container) is dict or isinstance(container, Mapping):
+                sc = container.get("securityContext")
+                out.append(
+                    (container, sc if type(sc) is dict or isinstance(sc, Mapping) else None)
+                )
+    return tuple(out)
 
 
 def name_of(container: Obj) -> str:
@@ -94,7 +116,3 @@ def containers_phrase(names: Sequence[str]) -> str:
     """``container "a"`` / ``containers "a", "b"``."""
     return f"{pluralize('container', 'containers', len(names))} {join_quote(names)}"
 
-
-def bad_containers(spec: Obj, predicate: Callable[[Obj], bool]) -> list[str]:
-    """Names of the containers (in visiting order) for which ``predicate`` holds."""
-    return [name_of(c) for c in containers(spec) if predicate(c)]

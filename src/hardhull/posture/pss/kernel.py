@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from hardhull.posture.pss.helpers import (
     Obj,
-    bad_containers,
+    Walk,
     containers_phrase,
     dig,
     items,
     mapping,
+    name_of,
     pod_sc,
     text,
 )
@@ -46,22 +47,22 @@ def _sysctls(spec: Obj, allowed: frozenset[str]) -> Outcome:
     return ALLOWED
 
 
-def sysctls_1_0(meta: Obj, spec: Obj) -> Outcome:
+def sysctls_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Only the namespaced, safe sysctls of v1.0."""
     return _sysctls(spec, SYSCTLS_1_0)
 
 
-def sysctls_1_27(meta: Obj, spec: Obj) -> Outcome:
+def sysctls_1_27(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """v1.27 adds ``net.ipv4.ip_local_reserved_ports``."""
     return _sysctls(spec, SYSCTLS_1_27)
 
 
-def sysctls_1_29(meta: Obj, spec: Obj) -> Outcome:
+def sysctls_1_29(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """v1.29 adds the TCP keepalive and fin_timeout sysctls."""
     return _sysctls(spec, SYSCTLS_1_29)
 
 
-def sysctls_1_32(meta: Obj, spec: Obj) -> Outcome:
+def sysctls_1_32(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """v1.32 adds ``net.ipv4.tcp_rmem`` and ``net.ipv4.tcp_wmem``."""
     return _sysctls(spec, SYSCTLS_1_32)
 
@@ -69,14 +70,16 @@ def sysctls_1_32(meta: Obj, spec: Obj) -> Outcome:
 # --- windowsHostProcess -----------------------------------------------------------
 
 
-def windows_host_process_1_0(meta: Obj, spec: Obj) -> Outcome:
+def windows_host_process_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """No Windows HostProcess pods or containers."""
     setters: list[str] = []
     if dig(pod_sc(spec), "windowsOptions", "hostProcess") is True:
         setters.append("pod")
-    bad = bad_containers(
-        spec, lambda c: dig(c, "securityContext", "windowsOptions", "hostProcess") is True
-    )
+    bad = [
+        name_of(c)
+        for c, sc in cs
+        if sc is not None and dig(sc, "windowsOptions", "hostProcess") is True
+    ]
     if bad:
         setters.append(containers_phrase(bad))
     if setters:
@@ -90,9 +93,9 @@ def windows_host_process_1_0(meta: Obj, spec: Obj) -> Outcome:
 # --- ulimits ----------------------------------------------------------------------
 
 
-def ulimits_1_37(meta: Obj, spec: Obj) -> Outcome:
+def ulimits_1_37(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """From v1.37 containers must not set securityContext.ulimits."""
-    bad = bad_containers(spec, lambda c: dig(c, "securityContext", "ulimits") is not None)
+    bad = [name_of(c) for c, sc in cs if sc is not None and sc.get("ulimits") is not None]
     if bad:
         return forbid("ulimits", f"{containers_phrase(bad)} must not set securityContext.ulimits")
     return ALLOWED

@@ -6,6 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from hardhull.posture.pss.helpers import Walk
 from hardhull.posture.pss.version import PssVersion
 
 BASELINE = "baseline"
@@ -31,7 +32,9 @@ def forbid(reason: str, detail: str) -> Outcome:
     return Outcome(allowed=False, forbidden_reason=reason, forbidden_detail=detail)
 
 
-CheckFn = Callable[[Mapping[str, Any], Mapping[str, Any]], Outcome]
+#: ``fn(metadata, spec, walk)``: ``walk`` is the pod's containers with their security
+#: contexts (:func:`hardhull.posture.pss.helpers.walk`), computed once per pod.
+CheckFn = Callable[[Mapping[str, Any], Mapping[str, Any], Walk], Outcome]
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,7 +15,7 @@ from typing import Any
 from hardhull.posture.pss import baseline as b
 from hardhull.posture.pss import kernel as k
 from hardhull.posture.pss import restricted as r
-from hardhull.posture.pss.helpers import mapping
+from hardhull.posture.pss.helpers import mapping, walk
 from hardhull.posture.pss.model import (
     BASELINE,
     LEVELS,
@@ -240,7 +240,8 @@ def pod_outcomes(
         return []
     meta = mapping(metadata)
     pod = mapping(spec)
-    return [(check, variant.fn(meta, pod)) for check, variant in _active(lvl, ver)]
+    cs = walk(pod)
+    return [(check, variant.fn(meta, pod, cs)) for check, variant in _active(lvl, ver)]
 
 
 def evaluate_pod(

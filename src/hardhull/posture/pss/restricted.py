@@ -11,9 +11,7 @@ from hardhull.posture.pss.baseline import (
 )
 from hardhull.posture.pss.helpers import (
     Obj,
-    bad_containers,
-    container_sc,
-    containers,
+    Walk,
     containers_phrase,
     dig,
     is_windows,
@@ -30,11 +28,11 @@ from hardhull.posture.pss.model import ALLOWED, Outcome, forbid
 # --- allowPrivilegeEscalation -----------------------------------------------------
 
 
-def allow_privilege_escalation_1_8(meta: Obj, spec: Obj) -> Outcome:
+def allow_privilege_escalation_1_8(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Every container must set allowPrivilegeEscalation=false."""
-    bad = bad_containers(
-        spec, lambda c: dig(c, "securityContext", "allowPrivilegeEscalation") is not False
-    )
+    bad = [
+        name_of(c) for c, sc in cs if sc is None or sc.get("allowPrivilegeEscalation") is not False
+    ]
     if bad:
         return forbid(
             "allowPrivilegeEscalation != false",
@@ -43,23 +41,23 @@ def allow_privilege_escalation_1_8(meta: Obj, spec: Obj) -> Outcome:
     return ALLOWED
 
 
-def allow_privilege_escalation_1_25(meta: Obj, spec: Obj) -> Outcome:
+def allow_privilege_escalation_1_25(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """As v1.8; Windows pods are exempt."""
     if is_windows(spec):
         return ALLOWED
-    return allow_privilege_escalation_1_8(meta, spec)
+    return allow_privilege_escalation_1_8(meta, spec, cs)
 
 
 # --- capabilities_restricted ------------------------------------------------------
 
 
-def capabilities_restricted_1_22(meta: Obj, spec: Obj) -> Outcome:
+def capabilities_restricted_1_22(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Drop ALL; only NET_BIND_SERVICE may be added."""
     missing_drop: list[str] = []
     adding: list[str] = []
     caps: set[str] = set()
-    for container in containers(spec):
-        capabilities = dig(container, "securityContext", "capabilities")
+    for container, sc in cs:
+        capabilities = None if sc is None else sc.get("capabilities")
         if not isinstance(capabilities, Mapping):
             missing_drop.append(name_of(container))
             continue
@@ -86,17 +84,17 @@ def capabilities_restricted_1_22(meta: Obj, spec: Obj) -> Outcome:
     return ALLOWED
 
 
-def capabilities_restricted_1_25(meta: Obj, spec: Obj) -> Outcome:
+def capabilities_restricted_1_25(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """As v1.22; Windows pods are exempt."""
     if is_windows(spec):
         return ALLOWED
-    return capabilities_restricted_1_22(meta, spec)
+    return capabilities_restricted_1_22(meta, spec, cs)
 
 
 # --- runAsNonRoot -----------------------------------------------------------------
 
 
-def run_as_non_root_1_0(meta: Obj, spec: Obj) -> Outcome:
+def run_as_non_root_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """runAsNonRoot=true at pod level or in every container; never explicitly false."""
     setters: list[str] = []
     pod_value = pod_sc(spec).get("runAsNonRoot")
@@ -105,8 +103,7 @@ def run_as_non_root_1_0(meta: Obj, spec: Obj) -> Outcome:
         setters.append("pod")
     explicit: list[str] = []
     implicit: list[str] = []
-    for container in containers(spec):
-        sc = container_sc(container)
+    for container, sc in cs:
         value = None if sc is None else sc.get("runAsNonRoot")
         if value is False:
             explicit.append(name_of(container))
@@ -134,12 +131,12 @@ def _is_zero(value: object) -> bool:
     return isinstance(value, int) and not isinstance(value, bool) and value == 0
 
 
-def run_as_user_1_23(meta: Obj, spec: Obj) -> Outcome:
+def run_as_user_1_23(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """runAsUser must not be 0 at pod or container level."""
     setters: list[str] = []
     if _is_zero(pod_sc(spec).get("runAsUser")):
         setters.append("pod")
-    bad = bad_containers(spec, lambda c: _is_zero(dig(c, "securityContext", "runAsUser")))
+    bad = [name_of(c) for c, sc in cs if sc is not None and _is_zero(sc.get("runAsUser"))]
     if bad:
         setters.append(containers_phrase(bad))
     if setters:
@@ -150,14 +147,14 @@ def run_as_user_1_23(meta: Obj, spec: Obj) -> Outcome:
 # --- seccompProfile_restricted ----------------------------------------------------
 
 
-def seccomp_restricted_1_19(meta: Obj, spec: Obj) -> Outcome:
+def seccomp_restricted_1_19(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """seccompProfile.type must be RuntimeDefault or Localhost, at pod level or in every
     container."""
     setters, values, pod_valid = seccomp_explicit_bad(spec)
     explicit: list[str] = []
     implicit: list[str] = []
-    for container in containers(spec):
-        profile = dig(container, "securityContext", "seccompProfile")
+    for container, sc in cs:
+        profile = None if sc is None else sc.get("seccompProfile")
         if isinstance(profile, Mapping):
             if text(profile.get("type")) not in VALID_SECCOMP_TYPES:
                 explicit.append(name_of(container))
@@ -181,19 +178,19 @@ def seccomp_restricted_1_19(meta: Obj, spec: Obj) -> Outcome:
     return ALLOWED
 
 
-def seccomp_restricted_1_25(meta: Obj, spec: Obj) -> Outcome:
+def seccomp_restricted_1_25(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """As v1.19; Windows pods are exempt."""
     if is_windows(spec):
         return ALLOWED
-    return seccomp_restricted_1_19(meta, spec)
+    return seccomp_restricted_1_19(meta, spec, cs)
 
 
 # --- procMount_restricted ---------------------------------------------------------
 
 
-def proc_mount_restricted_1_35(meta: Obj, spec: Obj) -> Outcome:
+def proc_mount_restricted_1_35(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """procMount unset or ``Default`` even in user-namespaced pods."""
-    return proc_mount_strict(meta, spec)
+    return proc_mount_strict(meta, spec, cs)
 
 
 # --- restrictedVolumes ------------------------------------------------------------
@@ -246,7 +243,7 @@ def _volume_type(volume: Obj) -> str | None:
     return "unknown"
 
 
-def restricted_volumes_1_0(meta: Obj, spec: Obj) -> Outcome:
+def restricted_volumes_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """Only configMap, csi, downwardAPI, emptyDir, ephemeral, image,
     persistentVolumeClaim, projected and secret volumes."""
     bad: list[str] = []
@@ -272,11 +269,13 @@ def restricted_volumes_1_0(meta: Obj, spec: Obj) -> Outcome:
 # --- cgroupOptions_restricted -----------------------------------------------------
 
 
-def cgroup_options_1_38(meta: Obj, spec: Obj) -> Outcome:
+def cgroup_options_1_38(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     """From v1.38 containers must not mount their cgroup ``Writable``."""
-    bad = bad_containers(
-        spec, lambda c: dig(c, "securityContext", "cgroupOptions", "mountMode") == "Writable"
-    )
+    bad = [
+        name_of(c)
+        for c, sc in cs
+        if sc is not None and dig(sc, "cgroupOptions", "mountMode") == "Writable"
+    ]
     if bad:
         return forbid(
             "cgroupOptions",
