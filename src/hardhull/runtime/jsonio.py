@@ -86,11 +86,9 @@ class LineReader:
     def _read(self, limit: int) -> bytes:
         try:
             return self.stream.readline(limit)
-        except OSError as exc:
-            raise SensorError(f"{self.name}: read failed ({exc})") from exc
         except EOFError as exc:  # a truncated .gz
             raise SensorError(f"{self.name}: truncated compressed input ({exc})") from exc
-        except ValueError as exc:  # closed stream or corrupt compressed data
+        except Exception as exc:  # OSError, closed stream, corrupt .gz/.zst (IsalError...)
             if self._stop.is_set():
                 return b""
             raise SensorError(f"{self.name}: cannot read ({exc})") from exc

@@ -1,0 +1,1 @@
+"""Tests of the non-kernel event sources and replay."""
