@@ -47,7 +47,7 @@ class AllowEntry:
     container_names: tuple[str, ...] = ()
     image_repositories: tuple[str, ...] = ()
     namespaces: tuple[str, ...] = ()
-    pod_labels: Mapping[str, str] = field(default=_EMPTY)
+    pod_labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def selects(self, container: ContainerInfo) -> bool:
         if self.container_names and not _any(self.container_names, container.name):

@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 _EMPTY: Mapping[str, int] = MappingProxyType({})
 
 
+def _empty() -> Mapping[str, int]:
+    return _EMPTY
+
+
 @dataclass(frozen=True, slots=True)
 class EngineStats:
     """Counters of one engine since it was made.
@@ -37,12 +41,12 @@ class EngineStats:
     """
 
     events: int = 0
-    per_source: Mapping[str, int] = field(default=_EMPTY)
-    alerts: Mapping[str, int] = field(default=_EMPTY)
-    eval_errors: Mapping[str, int] = field(default=_EMPTY)
-    sequence_states: Mapping[str, int] = field(default=_EMPTY)
-    threshold_states: Mapping[str, int] = field(default=_EMPTY)
-    state_evictions: Mapping[str, int] = field(default=_EMPTY)
+    per_source: Mapping[str, int] = field(default_factory=_empty)
+    alerts: Mapping[str, int] = field(default_factory=_empty)
+    eval_errors: Mapping[str, int] = field(default_factory=_empty)
+    sequence_states: Mapping[str, int] = field(default_factory=_empty)
+    threshold_states: Mapping[str, int] = field(default_factory=_empty)
+    state_evictions: Mapping[str, int] = field(default_factory=_empty)
     drift: DriftStats | None = None
 
     @property
