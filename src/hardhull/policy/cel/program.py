@@ -13,6 +13,7 @@ from cel_expr_python import cel
 from hardhull.policy.base import Action, LoadError, Result, RuleResult, SourcePos
 from hardhull.policy.cel.activation import activation_for
 from hardhull.policy.cel.env import Compiled, clean_error, compile_expression, environment
+from hardhull.policy.cel.inline import inline_variables, strip_comments
 
 _ERROR = cel.Type.ERROR
 _BOOL = cel.Type.BOOL
@@ -22,11 +23,15 @@ _NULL = cel.Type.NULL
 
 @dataclass(frozen=True)
 class Expr:
-    """A compiled expression with the variables it needs, in evaluation order."""
+    """A compiled expression with the variables it needs, in evaluation order, and
+    (when it uses variables and they could be inlined) the program of the same
+    expression with its variables inlined, which runs on the request's shared
+    activation."""
 
     compiled: Compiled
     closure: tuple[str, ...]
     where: str
+    inlined: Any = None
 
 
 @dataclass(frozen=True)
@@ -72,6 +77,8 @@ class BodyBuilder:
         self.pos = pos
         self.errors: list[LoadError] = []
         self._var_deps: dict[str, frozenset[str]] = {}
+        self._var_src: dict[str, str] = {}
+        self._inlined_src: dict[str, str | None] = {}
 
     def _compile(self, node: Mapping[str, Any], key: str, where: str) -> Compiled | None:
         source = node.get(key)
@@ -114,6 +121,7 @@ class BodyBuilder:
             if c is not None:
                 compiled_vars[name] = c
                 self._var_deps[name] = c.variables
+                self._var_src[name] = c.source
         self._check_cycles()
         variables = {
             n: Expr(c, self._closure(c, f"variable {n}"), f"variables.{n}")
@@ -122,7 +130,10 @@ class BodyBuilder:
 
         def expr(node: Mapping[str, Any], key: str, where: str) -> Expr | None:
             c = self._compile(node, key, where)
-            return None if c is None else Expr(c, self._closure(c, where), where)
+            if c is None:
+                return None
+            closure = self._closure(c, where)
+            return Expr(c, closure, where, self._inlined(c, closure))
 
         conditions = []
         for i, mc in enumerate(spec.get("matchConditions") or []):
@@ -155,6 +166,32 @@ class BodyBuilder:
             tuple(annotations),
             str(spec.get("failurePolicy") or "Fail") != "Ignore",
         )
+
+    def _inlined_var(self, name: str, visiting: frozenset[str] = frozenset()) -> str | None:
+        """Variable ``name``'s source with its own variables inlined, comments dropped."""
+        if name in self._inlined_src:
+            return self._inlined_src[name]
+        source = self._var_src.get(name)
+        if source is None or name in visiting:
+            return None
+        deps = {d: self._inlined_var(d, visiting | {name}) for d in self._var_deps[name]}
+        inlined = inline_variables(strip_comments(source), deps)
+        self._inlined_src[name] = inlined
+        return inlined
+
+    def _inlined(self, c: Compiled, closure: tuple[str, ...]) -> Any:
+        """The program of ``c`` with its variables inlined, or ``None`` (no variables, or
+        they cannot be inlined: the expression is then evaluated variable by variable)."""
+        if not closure or c.uses_authorizer:
+            return None
+        source = inline_variables(c.source, {n: self._inlined_var(n) for n in c.variables})
+        if source is None:
+            return None
+        try:
+            inlined = compile_expression(source)
+        except ValueError:
+            return None
+        return None if inlined.uses_authorizer else inlined.program
 
     def _check_cycles(self) -> None:
         state: dict[str, int] = {}
@@ -228,6 +265,14 @@ class _Run:
 
     def eval(self, e: Expr) -> tuple[bool, Any]:
         """(True, value) or (False, error message)."""
+        if e.inlined is not None:
+            try:
+                r = e.inlined.eval(self.base)
+                if r.type() != _ERROR:
+                    return True, r.plain_value()
+            except Exception:  # the binding raises for values it cannot convert
+                pass
+            # An error: evaluate variable by variable, which names the failing variable.
         act, err = self._activation(e)
         if err is not None:
             return False, err
