@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,9 @@ if TYPE_CHECKING:
     from hardhull.runtime.drift import DriftDetector, DriftStats
 
 _EMPTY: Mapping[str, int] = MappingProxyType({})
+
+DEFAULT_RULES = Path(__file__).resolve().parent / "data" / "hardhull_rules.yaml"
+"""hardhull's own rules file (Falco syntax plus sequences and thresholds)."""
 
 
 def _empty() -> Mapping[str, int]:
