@@ -30,7 +30,8 @@ from hardhull.posture.base import (
     ResourceCheck,
 )
 from hardhull.posture.checks.podspec import WORKLOAD_KINDS
-from hardhull.posture.pss import pod_outcomes, pod_spec_of
+from hardhull.posture.pss import active_checks, pod_spec_of, walk
+from hardhull.posture.pss.model import CheckFn
 
 #: (control id, namespace or None, number of resources that passed it)
 PassCount = tuple[str, str | None, int]
@@ -171,8 +172,7 @@ class PssCheck:
     def __init__(self, controls: Sequence[Control] = ()) -> None:
         self._controls = tuple(controls)
         self._by_id: Mapping[str, Control] = {c.id: c for c in controls}
-        self._titles: dict[tuple[str, str], tuple[str, Severity]] = {}
-        self._passes: dict[tuple[str, str, str, str], Pass] = {}
+        self._plans: dict[tuple[str, str], tuple[_Step, ...]] = {}
 
     @property
     def controls(self) -> tuple[Control, ...]:
@@ -185,16 +185,22 @@ class PssCheck:
             return control.severity
         return _BASELINE_SEVERITY if level == "baseline" else _RESTRICTED_SEVERITY
 
-    def _pass(
-        self, check_id: str, level: str, head: tuple[str, Severity], ctx: PostureContext
-    ) -> Pass:
-        key = (check_id, level, ctx.pss_level, ctx.pss_version)
-        shared = self._passes.get(key)
-        if shared is None:
+    def _plan(self, ctx: PostureContext) -> tuple[_Step, ...]:
+        """Per (level, version): each active check's function, id, title, severity and
+        shared pass, worked out once (a bad level or version raises every time)."""
+        key = (ctx.pss_level, ctx.pss_version)
+        plan = self._plans.get(key)
+        if plan is None:
             evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
-            shared = Pass(check_id, head[0], head[1], evidence=evidence)
-            self._passes[key] = shared
-        return shared
+            steps: list[_Step] = []
+            for check, variant in active_checks(ctx.pss_level, ctx.pss_version):
+                level = check.level or ctx.pss_level
+                title = f"Pod Security Standards ({level}): {check.id}"
+                severity = self._severity(check.id, level)
+                shared = Pass(check.id, title, severity, evidence=evidence)
+                steps.append((variant.fn, check.id, title, severity, shared))
+            plan = self._plans[key] = tuple(steps)
+        return plan
 
     def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         """A finding per failed PSA check of a pod-bearing resource and a pass per other
@@ -204,41 +210,39 @@ class PssCheck:
         found = pod_spec_of(resource.obj)
         if found is None:
             return []
+        plan = self._plan(ctx)
         metadata, spec = found
-        pairs = pod_outcomes(metadata, spec, ctx.pss_level, ctx.pss_version)
+        cs = walk(spec)
         out: list[CheckResult] = []
         ref = resource.ref
+        subject = ""
         evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
-        titles = self._titles
-        for check, outcome in pairs:
-            check_id = check.id
-            level = check.level or ctx.pss_level
-            key = (check_id, level)
-            head = titles.get(key)
-            if head is None:
-                head = titles[key] = (
-                    f"Pod Security Standards ({level}): {check_id}",
-                    self._severity(check_id, level),
-                )
+        for fn, check_id, title, severity, shared in plan:
+            outcome = fn(metadata, spec, cs)
             if outcome.allowed:
-                out.append(self._pass(check_id, level, head, ctx))
+                out.append(shared)
                 continue
             reason, detail = outcome.forbidden_reason, outcome.forbidden_detail
             message = f"{reason}: {detail}" if reason and detail else reason or detail
+            subject = subject or ref.label()
             out.append(
                 Finding(
                     kind=FindingKind.POSTURE,
                     status=Status.FAIL,
-                    severity=head[1],
+                    severity=severity,
                     rule_id=check_id,
-                    title=head[0],
-                    subject=ref.label(),
+                    title=title,
+                    subject=subject,
                     message=message,
                     evidence=evidence,
                     resource=ref,
                 )
             )
         return out
+
+
+#: One PSS check as the adapter runs it: (function, id, title, severity, shared pass).
+_Step = tuple[CheckFn, str, str, Severity, Pass]
 
 
 __all__ = ["POD_KINDS", "PassCount", "PostureRun", "PssCheck", "pass_finding", "run_posture"]

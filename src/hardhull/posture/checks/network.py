@@ -13,7 +13,7 @@ from hardhull.posture.checks.podspec import (
     as_map,
     as_str,
     namespace_of,
-    pod_template,
+    pod_spec,
 )
 from hardhull.posture.controls_k8s import EXPOSED_SERVICE, INGRESS_TLS, NO_DEFAULT_DENY
 
@@ -108,7 +108,7 @@ class DefaultDenyCheck:
             elif kind == "NetworkPolicy":
                 if is_default_deny_ingress(r.obj):
                     denied.add(namespace_of(r) or "default")
-            elif pod_template(r) is not None and kind != "PodTemplate":
+            elif kind != "PodTemplate" and pod_spec(r) is not None:
                 workloads.setdefault(namespace_of(r) or "default", []).append(r)
         out: list[CheckResult] = []
         for ns in sorted(workloads):

@@ -96,6 +96,28 @@ def pod_template(resource: Resource) -> PodTemplate | None:
     return tpl
 
 
+def pod_spec(resource: Resource) -> tuple[Mapping[str, Any], str] | None:
+    """The pod spec of ``resource`` and its JSON path, as :func:`pod_template` finds
+    them, without walking the containers (for the cluster checks' scans of every
+    resource); ``None`` when :func:`pod_template` would give ``None``."""
+    last = _LAST[0]
+    if last is not None and last[0] is resource:
+        tpl = last[1]
+        return None if tpl is None else (tpl.spec, tpl.path)
+    keys = POD_SPEC_PATHS.get(resource.ref.kind)
+    if keys is None:
+        return None
+    node: object = resource.obj
+    for key in keys:
+        node = as_map(node).get(key)
+    if not isinstance(node, Mapping):
+        return None
+    return node, _PATHS[keys]
+
+
+_PATHS = {keys: ".".join(keys) for keys in POD_SPEC_PATHS.values()}
+
+
 def _pod_template(resource: Resource) -> PodTemplate | None:
     keys = POD_SPEC_PATHS.get(resource.ref.kind)
     if keys is None:
@@ -145,7 +167,11 @@ def namespace_of(resource: Resource) -> str | None:
 
 def service_account_of(tpl: PodTemplate) -> str:
     """The service account the pod runs as (``default`` when none is named)."""
-    spec = tpl.spec
+    return service_account_in(tpl.spec)
+
+
+def service_account_in(spec: Mapping[str, Any]) -> str:
+    """The service account a pod ``spec`` runs as (``default`` when none is named)."""
     return (
         as_str(spec.get("serviceAccountName")) or as_str(spec.get("serviceAccount")) or ("default")
     )

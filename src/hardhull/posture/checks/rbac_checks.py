@@ -12,8 +12,8 @@ from hardhull.posture.checks.podspec import (
     as_list,
     as_map,
     namespace_of,
-    pod_template,
-    service_account_of,
+    pod_spec,
+    service_account_in,
 )
 from hardhull.posture.controls_k8s import (
     RBAC_CLUSTER_ADMIN,
@@ -112,10 +112,11 @@ class BindingCheck:
                 ref = ResourceRef("ServiceAccount", name, ns, api_version="v1")
                 out.append(self._sa_finding(index, ns, name, ref))
         for r in ctx.resources:
-            tpl = pod_template(r)
-            if tpl is None:
+            found = pod_spec(r)
+            if found is None:
                 continue
-            ns, account = namespace_of(r) or "default", service_account_of(tpl)
+            spec, spec_path = found
+            ns, account = namespace_of(r) or "default", service_account_in(spec)
             risks = index.sa_risks(ns, account)
             if not risks:
                 out.append(passed(RBAC_RISKY_WORKLOAD, r))
@@ -128,7 +129,7 @@ class BindingCheck:
                     r.ref,
                     Status.FAIL,
                     msg,
-                    path=f"{tpl.path}.serviceAccountName",
+                    path=f"{spec_path}.serviceAccountName",
                     evidence=(("serviceAccount", f"{ns}/{account}"),),
                 )
             )

@@ -2,11 +2,13 @@
 
 Public API: :func:`evaluate_pod`, :class:`PssResult`, :func:`parse_version`,
 :data:`LATEST_VERSION`, :data:`CHECKS` (check metadata and per-version variants),
-:func:`pod_spec_of` (the pod template of a workload).
+:func:`pod_spec_of` (the pod template of a workload), :func:`active_checks` and
+:func:`walk` (the evaluator's parts, for callers that evaluate many pods).
 """
 
 from __future__ import annotations
 
+from hardhull.posture.pss.helpers import walk
 from hardhull.posture.pss.model import (
     BASELINE,
     PRIVILEGED,
@@ -18,6 +20,7 @@ from hardhull.posture.pss.model import (
 from hardhull.posture.pss.registry import (
     CHECKS,
     CHECKS_BY_ID,
+    active_checks,
     evaluate_pod,
     failing_check_ids,
     pod_outcomes,
@@ -42,9 +45,11 @@ __all__ = [
     "PssVersion",
     "PssVersionError",
     "Variant",
+    "active_checks",
     "evaluate_pod",
     "failing_check_ids",
     "parse_version",
     "pod_outcomes",
     "pod_spec_of",
+    "walk",
 ]

@@ -64,9 +64,7 @@ def walk(spec: Obj) -> Walk:
         for container in items(value):
             if type(container) is dict or isinstance(container, Mapping):
                 sc = container.get("securityContext")
-                out.append(
-                    (container, sc if type(sc) is dict or isinstance(sc, Mapping) else None)
-                )
+                out.append((container, sc if type(sc) is dict or isinstance(sc, Mapping) else None))
     return tuple(out)
 
 
@@ -115,4 +113,3 @@ def quote(value: str) -> str:
 def containers_phrase(names: Sequence[str]) -> str:
     """``container "a"`` / ``containers "a", "b"``."""
     return f"{pluralize('container', 'containers', len(names))} {join_quote(names)}"
-

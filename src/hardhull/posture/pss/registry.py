@@ -226,6 +226,19 @@ def _active(lvl: str, ver: PssVersion) -> tuple[tuple[PssCheck, Variant], ...]:
     return tuple(pair for pair in active if pair[0].id not in overridden)
 
 
+def active_checks(
+    level: str, version: str | PssVersion = "latest"
+) -> tuple[tuple[PssCheck, Variant], ...]:
+    """The ``(check, variant)`` pairs evaluated at ``level``/``version``, in registry
+    order (none for ``privileged``); raises :class:`PssVersionError` for a bad level or
+    version. Each variant's ``fn`` takes ``(metadata, spec, walk(spec))``."""
+    lvl = _level(level)
+    ver = _version(version)
+    if lvl == PRIVILEGED:
+        return ()
+    return _active(lvl, ver)
+
+
 def pod_outcomes(
     metadata: Mapping[str, Any] | None,
     spec: Mapping[str, Any] | None,
@@ -234,14 +247,13 @@ def pod_outcomes(
 ) -> list[tuple[PssCheck, Outcome]]:
     """Like :func:`evaluate_pod`, as ``(check, outcome)`` pairs: the same checks in the
     same order, without building a result object per check (the posture engine's path)."""
-    lvl = _level(level)
-    ver = _version(version)
-    if lvl == PRIVILEGED:
+    active = active_checks(level, version)
+    if not active:
         return []
     meta = mapping(metadata)
     pod = mapping(spec)
     cs = walk(pod)
-    return [(check, variant.fn(meta, pod, cs)) for check, variant in _active(lvl, ver)]
+    return [(check, variant.fn(meta, pod, cs)) for check, variant in active]
 
 
 def evaluate_pod(
