@@ -275,8 +275,12 @@ class Gen:
     def exec_event(self, c: dict[str, Any]) -> dict[str, Any]:
         mproc, mpid, manc = self._main(c)
         tool = self.r.choice(TOOLS)
-        parent = _anc(mproc[0], mproc[1], mproc[2], mpid)
-        ev = self._base("execve", c, tool, self.r.randint(100, 32000), [parent, *manc])
+        if tool[0] == "sh" and c["id"] != "host":
+            # exec probes: the runtime starts the shell (parent runc, then the shim)
+            chain = [_anc("runc", "/usr/bin/runc", ["init"], 9000), SHIM]
+        else:
+            chain = [_anc(mproc[0], mproc[1], mproc[2], mpid), *manc]
+        ev = self._base("execve", c, tool, self.r.randint(100, 32000), chain)
         ev["fields"]["evt.arg.flags"] = ""
         ev["fields"]["proc.is_exe_upper_layer"] = False
         return ev
@@ -371,7 +375,7 @@ class Gen:
             ev["fields"].update(
                 {
                     "fd.num": 4,
-                    "fd.name": c["_logs"][0],
+                    "fd.name": "/var/log/syslog",
                     "fd.typechar": "f",
                     "evt.arg.flags": "O_WRONLY|O_CREAT|O_TRUNC",
                     "evt.rawres": 4,
@@ -393,7 +397,7 @@ class Gen:
             ev["fields"].update({"proc.is_exe_upper_layer": True, "evt.arg.flags": ""})
         elif which == 7:  # Execution from /dev/shm
             ev = self._base("execve", c, ("run", "/dev/shm/run", []), 7006, [shell_parent, SHIM])
-            ev["fields"].update({"proc.cwd": "/dev/shm/", "evt.arg.flags": ""})
+            ev["fields"].update({"proc.exe": "/dev/shm/run", "proc.cwd": "/dev/shm/"})
         elif which == 8:  # Create Symlink Over Sensitive Files
             ev = self._base(
                 "symlinkat",

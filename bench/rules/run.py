@@ -48,6 +48,7 @@ FALCO_RULES = Path(
     os.environ.get("HARDHULL_FALCO_RULES", ROOT.parent / "shared/data/falco-rules/rules")
 )
 HARDHULL_RULES = ROOT / "src/hardhull/runtime/data/hardhull_rules.yaml"
+LOCAL_RULES = Path(__file__).resolve().parent / "local_rules.yaml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hardhull-bench/rules"
 
 
@@ -134,7 +135,7 @@ def main() -> None:
             file=sys.stderr,
         )
     rule_files = args.rules or [FALCO_RULES / "falco_rules.yaml"] + (
-        [HARDHULL_RULES] if HARDHULL_RULES.exists() else []
+        [HARDHULL_RULES, LOCAL_RULES] if HARDHULL_RULES.exists() else []
     )
     t = time.process_time()
     ruleset = load_rules(rule_files)
