@@ -211,6 +211,11 @@ class _Parser:
                     raise self.error(f"missing ')' after {name}(")
                 self.i += 1
                 return FieldExpr(f"{name}({inner.text})", start)
+        if "." not in name and self.s[self.i : self.i + 1] == "(":
+            raise self.error(
+                f"unknown field transformer {name!r} (known: {', '.join(sorted(TRANSFORMERS))}, val)",
+                start,
+            )
         if self.i < len(self.s) and self.s[self.i] == "[":
             close = self.s.find("]", self.i)
             if close < 0:

@@ -10,10 +10,18 @@ import yaml
 
 from hardhull.runtime.rules.model import Diagnostic, Position
 
-try:
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - libyaml missing
-    _Loader = yaml.SafeLoader
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """Safe loading, plus ``=`` as a plain string (Falco writes ``comps: [=, in]``)."""
+
+
+def _plain(loader: Any, node: yaml.ScalarNode) -> Any:
+    return loader.construct_scalar(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:value", _plain)
 
 
 @dataclass
