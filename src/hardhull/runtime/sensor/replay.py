@@ -74,36 +74,36 @@ def event_to_json(event: Event) -> bytes:
 
 
 def _ancestor(obj: Any) -> ProcInfo:
-    if not isinstance(obj, dict):
+    if type(obj) is not dict:
         raise DecodeError("proc.ancestors entries must be objects")
-    pid = obj.get("pid")
-    if not isinstance(pid, int) or isinstance(pid, bool):
+    get = obj.get
+    pid = get("pid")
+    name = get("name", "")
+    exe = get("exe", "")
+    exepath = get("exepath", "")
+    args = get("args") or ()
+    if type(pid) is not int:
         raise DecodeError("proc.ancestors entry without an integer pid")
-    args = obj.get("args") or ()
-    if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
+    if type(name) is not str or type(exe) is not str or type(exepath) is not str:
+        raise DecodeError("proc.ancestors name/exe/exepath must be strings")
+    if type(args) is not list and type(args) is not tuple:
         raise DecodeError("proc.ancestors args must be a list of strings")
-    try:
-        return ProcInfo(
-            pid=pid,
-            name=str(obj.get("name", "")),
-            exe=str(obj.get("exe", "")),
-            exepath=str(obj.get("exepath", "")),
-            args=tuple(args),
-        )
-    except TypeError as exc:
-        raise DecodeError(str(exc)) from exc
+    for arg in args:
+        if type(arg) is not str:
+            raise DecodeError("proc.ancestors args must be a list of strings")
+    return ProcInfo(pid, name, exe, exepath, tuple(args))
 
 
 def decode_fields(raw: Any) -> dict[str, Any]:
     """``fields`` of a recording line, lists turned into the tuples the contract says."""
-    if not isinstance(raw, dict):
+    if type(raw) is not dict:
         raise DecodeError("'fields' must be an object")
-    for key, value in raw.items():
-        if type(value) is list:
-            if key == "proc.ancestors":
-                raw[key] = tuple(_ancestor(a) for a in value)
-            else:
-                raw[key] = tuple(value)
+    for key in [k for k, v in raw.items() if type(v) is list]:
+        value = raw[key]
+        if key == "proc.ancestors":
+            raw[key] = tuple([_ancestor(a) for a in value])
+        else:
+            raw[key] = tuple(value)
     return raw
 
 
