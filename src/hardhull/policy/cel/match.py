@@ -10,7 +10,7 @@ unknown is matched on the label Kubernetes always sets, ``kubernetes.io/metadata
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from hardhull.policy.base import AdmissionInput
@@ -158,6 +158,16 @@ class MatchResources:
     excludes: tuple[ResourceRule, ...]
     namespace_selector: LabelSelector
     object_selector: LabelSelector
+    # Whether the resource rules (and not the excludes) select a request, by what they
+    # look at: (apiVersion, kind, resource, subresource, operation, namespaced, name).
+    _memo: dict[tuple[str, str, str, str, str, bool, str], bool] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+    _uses_names: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        names = any(r.names for r in (*(self.rules or ()), *self.excludes))
+        object.__setattr__(self, "_uses_names", names)
 
     @classmethod
     def parse(cls, raw: Any) -> MatchResources:
@@ -171,11 +181,27 @@ class MatchResources:
             object_selector=LabelSelector.parse(raw.get("objectSelector")),
         )
 
-    def matches(self, inp: AdmissionInput) -> bool:
-        """Whether the request is in scope."""
+    def _rules_match(self, inp: AdmissionInput) -> bool:
         if self.rules is not None and not any(r.matches(inp) for r in self.rules):
             return False
-        if any(r.matches(inp) for r in self.excludes):
+        return not any(r.matches(inp) for r in self.excludes)
+
+    def matches(self, inp: AdmissionInput) -> bool:
+        """Whether the request is in scope."""
+        if inp.api_version and inp.kind:  # else they come from the object: not memoised
+            key = (
+                inp.api_version, inp.kind, inp.resource, inp.subresource, inp.operation,
+                bool(inp.namespace), inp.name if self._uses_names else "",
+            )  # fmt: skip
+            hit = self._memo.get(key)
+            if hit is None:
+                hit = self._rules_match(inp)
+                if len(self._memo) >= 1024:
+                    self._memo.clear()
+                self._memo[key] = hit
+            if not hit:
+                return False
+        elif not self._rules_match(inp):
             return False
         if not self._namespace_ok(inp):
             return False

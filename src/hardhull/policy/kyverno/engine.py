@@ -8,6 +8,8 @@ evaluate to ``error``, never to ``pass``.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,7 +18,7 @@ from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
 from hardhull.policy.kyverno import conditions
 from hardhull.policy.kyverno.images import images_of
-from hardhull.policy.kyverno.match import block_matches
+from hardhull.policy.kyverno.match import block_matches, candidate_kinds
 from hardhull.policy.kyverno.pattern import Status, match_pattern
 from hardhull.policy.kyverno.variables import query, substitute
 
@@ -31,6 +33,12 @@ class Rule:
     pos: SourcePos
     unsupported: str = ""
     origin: str = ""  # the Pod rule an autogen rule was generated from
+    # The only kinds ``match`` can select (None: any), so that most rules are passed
+    # over with one set lookup.
+    kinds: frozenset[str] | None = field(init=False, default=None, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kinds", candidate_kinds(self.spec.get("match")))
 
 
 def _action(value: Any, default: Action) -> Action:
@@ -75,6 +83,25 @@ def _context(inp: AdmissionInput) -> dict[str, Any]:
         "serviceAccountNamespace": sa_ns,
         "@": obj,
     }
+
+
+class _ContextCache(threading.local):
+    def __init__(self) -> None:
+        self.owner: weakref.ref[AdmissionInput] | None = None
+        self.context: dict[str, Any] = {}
+
+
+_contexts = _ContextCache()
+
+
+def shared_context(inp: AdmissionInput) -> dict[str, Any]:
+    """The request context of ``inp``, built once per input (per thread) and shared by
+    every Kyverno policy evaluated on it; rules only ever read it or copy it."""
+    owner = _contexts.owner() if _contexts.owner is not None else None
+    if owner is not inp:
+        _contexts.context = _context(inp)
+        _contexts.owner = weakref.ref(inp)
+    return _contexts.context
 
 
 class _RuleError(HardhullError):
@@ -197,13 +224,15 @@ class KyvernoPolicy:
         out: list[RuleResult] = []
         base: dict[str, Any] | None = None  # the request's context, built once, on demand
         for rule in self.rules:
+            if rule.kinds is not None and inp.kind not in rule.kinds:
+                continue
             spec = rule.spec
             if not block_matches(spec.get("match"), inp, empty=False):
                 continue
             if block_matches(spec.get("exclude"), inp, empty=False):
                 continue
             if base is None:
-                base = _context(inp)
+                base = shared_context(inp)
             out.append(self._run(rule, inp, base))
         return out
 

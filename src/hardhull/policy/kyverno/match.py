@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from hardhull.policy.base import AdmissionInput
-from hardhull.policy.kyverno.values import wildcard_match
+from hardhull.policy.kyverno.values import has_wildcard, wildcard_match
 
 
 def _kind_matches(spec: str, kind: str, api_version: str, subresource: str) -> bool:
@@ -160,3 +160,47 @@ def block_kinds(block: Any) -> list[str]:
         if isinstance(res, Mapping):
             out.extend(str(k) for k in res.get("kinds") or [])
     return out
+
+
+def _kind_name(spec: str) -> str:
+    """The kind part of a ``kinds`` entry (``apps/v1/Deployment``, ``Pod/exec``), as
+    :func:`_kind_matches` reads it."""
+    parts = spec.split("/")
+    if len(parts) >= 2 and parts[-1][:1].islower() and parts[-2][:1].isupper():
+        parts = parts[:-1]
+    return parts[-1]
+
+
+def _filter_kinds(flt: Any) -> frozenset[str] | None:
+    res = flt.get("resources") if isinstance(flt, Mapping) else None
+    kinds = res.get("kinds") if isinstance(res, Mapping) else None
+    if not kinds:
+        return None
+    names = frozenset(_kind_name(str(k)) for k in kinds)
+    return None if any(has_wildcard(n) for n in names) else names
+
+
+def candidate_kinds(block: Any) -> frozenset[str] | None:
+    """The only request kinds a ``match`` block can select (a necessary condition worked
+    out once per rule), or ``None`` when it does not restrict kinds to a fixed set."""
+    if not isinstance(block, Mapping) or not block:
+        return None
+    any_list = block.get("any")
+    all_list = block.get("all")
+    if any_list:
+        found: set[str] = set()
+        for flt in any_list:
+            kinds = _filter_kinds(flt)
+            if kinds is None:
+                return None
+            found |= kinds
+        return frozenset(found)
+    if all_list:
+        for flt in all_list:
+            kinds = _filter_kinds(flt)
+            if kinds is not None:
+                return kinds
+        return None
+    if "resources" in block or "subjects" in block or "roles" in block:
+        return _filter_kinds(block)
+    return None

@@ -218,8 +218,23 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
+# Maps and lists known to hold no variables, by identity (policy patterns live as long as
+# their policy; the stored object is compared by identity and kept alive, so a reused id
+# can never give a wrong answer).
+_CONSTANT: dict[int, Any] = {}
+_MAX_CONSTANT = 4096
+
+
 def substitute(value: Any, data: Mapping[str, Any]) -> Any:
     """Replace ``{{ }}`` variables in ``value`` (recursively) with their results."""
+    if isinstance(value, Mapping | list):
+        if _CONSTANT.get(id(value)) is value:
+            return value
+        if not has_variables(value):
+            if len(_CONSTANT) >= _MAX_CONSTANT:
+                _CONSTANT.clear()
+            _CONSTANT[id(value)] = value
+            return value
     if isinstance(value, str):
         if "{{" not in value:
             return value
