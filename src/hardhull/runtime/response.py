@@ -256,7 +256,8 @@ class Responder:
             client.pause(details.id)
             return ("paused",)
         if action == "stop_container":
-            if details.state == "paused":
+            fresh = client.inspect(details.id)  # an earlier action may have paused it
+            if (fresh.state if fresh else details.state) == "paused":
                 # A paused container cannot run again before it dies: kill, never unpause.
                 client.kill(details.id, "SIGKILL")
                 return ("paused container killed",)
