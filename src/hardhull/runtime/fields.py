@@ -152,7 +152,7 @@ def resolve_field(text: str) -> FieldRef:
         text=text.strip(),
         field=fd,
         arg=arg,
-        transformers=tuple(reversed(transformers)),
+        transformers=tuple(transformers),
         type=ftype,
         kind=kind,
         extract=extract,

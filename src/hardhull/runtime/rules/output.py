@@ -15,7 +15,7 @@ from hardhull.runtime.rules.model import Formatter
 
 NA = "<NA>"
 _TOKEN = re.compile(
-    r"%\((?P<paren>[^)]*\)?)\)|%(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?P<arg>\[[^\]]*\])?|%%"
+    r"%\((?P<paren>(?:[^()]|\([^()]*\))*)\)|%(?P<name>[A-Za-z_][A-Za-z0-9_.\-]*)(?P<arg>\[[^\]]*\])?|%%"
 )
 
 

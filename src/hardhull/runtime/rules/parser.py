@@ -213,7 +213,8 @@ class _Parser:
                 return FieldExpr(f"{name}({inner.text})", start)
         if "." not in name and self.s[self.i : self.i + 1] == "(":
             raise self.error(
-                f"unknown field transformer {name!r} (known: {', '.join(sorted(TRANSFORMERS))}, val)",
+                f"unknown field transformer {name!r} "
+                f"(known: {', '.join(sorted(TRANSFORMERS))}, val)",
                 start,
             )
         if self.i < len(self.s) and self.s[self.i] == "[":

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from hardhull.model.event import ContainerInfo, Event, ProcInfo
 from tests.support.shared import SHARED
+
+from hardhull.model.event import ContainerInfo, Event, ProcInfo
 
 RULES_DIR = SHARED / "data" / "falco-rules" / "rules"
 ARCHIVE_DIR = SHARED / "data" / "falco-rules" / "archive"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from tests.unit.runtime.rules.support import ev, proc
 
 from hardhull.errors import RuleLoadError
 from hardhull.runtime.rules.loader import compile_condition, condition_evt_types
-from tests.unit.runtime.rules.support import ev, proc
 
 
 def match(cond: str, fields: dict[str, Any], evt_type: str = "openat", **kw: Any) -> bool:

@@ -6,12 +6,12 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from tests.unit.runtime.rules.support import ev, proc
 
 from hardhull.errors import RuleLoadError
 from hardhull.model.event import Priority
 from hardhull.runtime.rules.loader import load_rules, load_rules_report
 from hardhull.runtime.rules.model import RuleSet
-from tests.unit.runtime.rules.support import ev, proc
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -202,16 +202,16 @@ def line_col(d: str) -> str:
         ("rule: x\n", ("x.yaml:1:1", "not-a-list")),
         ("- frobnicate: x\n", ("x.yaml:1:3", "unknown-item")),
         (
-            "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  colour: red\n",
+            "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: o\n  priority: INFO\n  colour: red\n",  # noqa: E501
             ("x.yaml:6:11", "unknown-key"),
         ),
         ("- macro: m\n  condition: [a]\n", ("x.yaml:2:14", "wrong-type")),
         (
-            "- rule: r\n  desc: d\n  condition: proc.name = x and\n    proc.nmae = y\n  output: o\n  priority: INFO\n",
+            "- rule: r\n  desc: d\n  condition: proc.name = x and\n    proc.nmae = y\n  output: o\n  priority: INFO\n",  # noqa: E501
             ("x.yaml:4:5", "unknown-field"),
         ),
         (
-            "- rule: r\n  desc: d\n  condition: proc.name = x and nosuch\n  output: o\n  priority: INFO\n",
+            "- rule: r\n  desc: d\n  condition: proc.name = x and nosuch\n  output: o\n  priority: INFO\n",  # noqa: E501
             ("x.yaml:3:32", "undefined-macro"),
         ),
         (
@@ -219,7 +219,7 @@ def line_col(d: str) -> str:
             ("x.yaml:4:14", "macro-cycle"),
         ),
         (
-            "- rule: r\n  desc: d\n  condition: >\n    fd.num contains 3\n  output: o\n  priority: INFO\n",
+            "- rule: r\n  desc: d\n  condition: >\n    fd.num contains 3\n  output: o\n  priority: INFO\n",  # noqa: E501
             ("x.yaml:4:5", "bad-operator"),
         ),
         (
@@ -227,7 +227,7 @@ def line_col(d: str) -> str:
             ("x.yaml:3:23", "bad-operand"),
         ),
         (
-            "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: '%proc.nosuch'\n  priority: INFO\n",
+            "- rule: r\n  desc: d\n  condition: proc.name = x\n  output: '%proc.nosuch'\n  priority: INFO\n",  # noqa: E501
             ("x.yaml:4:11", "unknown-field"),
         ),
         (
@@ -266,7 +266,7 @@ def test_unsupported_source_is_a_warning(tmp_path: Path) -> None:
     p = write(
         tmp_path,
         "aws.yaml",
-        "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",
+        "- rule: r\n  desc: d\n  condition: ct.name = x\n  output: o\n  priority: INFO\n  source: aws_cloudtrail\n",  # noqa: E501
     )
     rs = load_rules([p], strict=True)
     assert rs.rules == () and [d.code for d in rs.diagnostics] == ["unsupported-source"]
