@@ -89,11 +89,11 @@ class ContainerInfo:
     engine: str = ""
     privileged: bool | None = None
     started_at: int = 0
-    labels: Mapping[str, str] = field(default=_EMPTY)
+    labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     pod_name: str = ""
     pod_namespace: str = ""
     pod_uid: str = ""
-    pod_labels: Mapping[str, str] = field(default=_EMPTY)
+    pod_labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     @property
     def workload(self) -> str:
@@ -166,7 +166,7 @@ class Alert:
     event: Event
     kind: AlertKind = AlertKind.RULE
     tags: tuple[str, ...] = ()
-    output_fields: Mapping[str, Any] = field(default=_EMPTY)
+    output_fields: Mapping[str, Any] = field(default_factory=lambda: _EMPTY)
 
     @property
     def time(self) -> int:
