@@ -256,6 +256,9 @@ def _syscall_probes(sc: Syscall, code: int, cg: str) -> str:
             for w in range(4):
                 fmt.append("%x")
                 vals.append(f"$sk->__sk_common.{field}.in6_u.u6_addr32[{w}]")
+        if sc.name != "connect":
+            fmt.append("%u")
+            vals.append("$fam")
     body = "\n".join(pre)
     emit = " ".join([*extra, f'printf("{SEP.join(fmt)}\\n", {", ".join(vals)});'])
     if cond:

@@ -1,0 +1,150 @@
+"""The kernel sensor: the generated bpftrace program run as a child process, its
+``-f json`` lines decoded into events. See docs/runtime-sensor.md for why bpftrace."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+from hardhull.errors import SensorError
+from hardhull.model.event import Event
+from hardhull.runtime.proctable import CgroupResolver, ProcTable, cgroup_hierarchy
+from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.sensor.ebpf_decode import Decoder
+from hardhull.runtime.sensor.ebpf_script import STRLEN, build_script
+
+PERF_RB_PAGES = 1024
+"""Per-CPU perf buffer pages for bpftrace (4 MiB each); fewer means earlier loss."""
+
+
+class EbpfSensor:
+    """``events()`` yields until :meth:`close`; :meth:`start` blocks until the probes are
+    attached (bpftrace compiles for several seconds) or raises :class:`SensorError`."""
+
+    name = "ebpf"
+
+    def __init__(self, *, bpftrace: str | None = None, start_timeout: float = 90.0) -> None:
+        self._bpftrace = bpftrace or shutil.which("bpftrace") or ""
+        self._timeout = start_timeout
+        self._proc: subprocess.Popen[str] | None = None
+        self._script: Path | None = None
+        self._stderr: list[str] = []
+        self.table = ProcTable()
+        self.decoder: Decoder | None = None
+        self.received = 0
+        self.skipped_syscalls: tuple[str, ...] = ()
+        self._closed = False
+
+    def start(self) -> None:
+        if not self._bpftrace:
+            raise SensorError("bpftrace is not installed", hint="run `make setup`")
+        if os.geteuid() != 0:
+            raise SensorError("the eBPF sensor needs root (CAP_BPF and CAP_PERFMON)")
+        if not Path("/sys/kernel/btf/vmlinux").exists():
+            raise SensorError("the kernel has no BTF (/sys/kernel/btf/vmlinux)")
+        root, subsys = cgroup_hierarchy()
+        script, self.skipped_syscalls = build_script(subsys)
+        fd, name = tempfile.mkstemp(prefix="hardhull-sensor-", suffix=".bt")
+        with os.fdopen(fd, "w") as fh:
+            fh.write(script)
+        self._script = Path(name)
+        self.table.seed_from_proc()
+        resolver = CgroupResolver(root)
+        env = dict(
+            os.environ,
+            BPFTRACE_STRLEN=str(STRLEN),
+            BPFTRACE_PERF_RB_PAGES=str(PERF_RB_PAGES),
+            BPFTRACE_MAP_KEYS_MAX="65536",
+        )
+        self._proc = subprocess.Popen(
+            [self._bpftrace, "-f", "json", str(self._script), str(os.getpid())],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="latin-1",
+            env=env,
+            bufsize=1 << 16,
+        )
+        self.decoder = Decoder(
+            self.table, resolver.resolve, self_pids=frozenset({os.getpid(), self._proc.pid})
+        )
+        threading.Thread(target=self._drain_stderr, daemon=True).start()
+        deadline = time.monotonic() + self._timeout
+        assert self._proc.stdout is not None
+        while time.monotonic() < deadline:
+            line = self._proc.stdout.readline()
+            if not line:
+                self._proc.wait()
+                raise SensorError("bpftrace could not load the sensor program: " + self._errors())
+            if '"attached_probes"' in line:
+                return
+            self.decoder.line(line)
+        self.close()
+        raise SensorError("bpftrace did not attach its probes in time")
+
+    def _drain_stderr(self) -> None:
+        proc = self._proc
+        if proc is None or proc.stderr is None:
+            return
+        for line in proc.stderr:
+            if "RLIMIT_MEMLOCK" in line or "WARNING" in line or line.startswith(" "):
+                continue
+            self._stderr.append(line.rstrip())
+            del self._stderr[:-20]
+
+    def _errors(self) -> str:
+        time.sleep(0.1)
+        return "; ".join(self._stderr[-3:]) or "no message"
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid if self._proc else 0
+
+    def events(self) -> Iterator[Event]:
+        if self._proc is None:
+            self.start()
+        assert self._proc is not None and self._proc.stdout is not None
+        assert self.decoder is not None
+        decode = self.decoder.line
+        for line in self._proc.stdout:
+            ev = decode(line)
+            if ev is not None:
+                self.received += 1
+                yield ev
+        if not self._closed:
+            raise SensorError("bpftrace stopped unexpectedly: " + self._errors())
+
+    def stats(self) -> SensorStats:
+        d = self.decoder
+        note = "bpftrace"
+        if d is not None and d.partial:
+            note += f"; {d.partial} exec(s) missing argument records"
+        if self.skipped_syscalls:
+            note += "; no tracepoint for " + ",".join(self.skipped_syscalls)
+        return SensorStats(
+            received=self.received,
+            lost=d.lost if d else 0,
+            malformed=d.malformed if d else 0,
+            note=note,
+        )
+
+    def close(self) -> None:
+        self._closed = True
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if self._script is not None:
+            self._script.unlink(missing_ok=True)
+            self._script = None

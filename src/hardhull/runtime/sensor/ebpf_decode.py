@@ -1,0 +1,384 @@
+"""Decode the bpftrace sensor's JSON lines into :class:`Event` values (pure; no I/O except
+through the injected resolvers). Malformed lines are counted, never fatal."""
+
+from __future__ import annotations
+
+import errno
+import json
+import re
+import socket
+import struct
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from hardhull.model.event import ContainerInfo, Event, ProcInfo
+from hardhull.runtime.proctable import ProcTable, container_info
+from hardhull.runtime.sensor.ebpf_script import SEP, SYSCALLS, Syscall
+
+_HIGH_BYTE = re.compile(r"\\uffffff([0-9a-f]{2})")
+_BY_CODE: dict[int, Syscall] = {code: sc for code, sc in enumerate(SYSCALLS, start=1)}
+
+_ACCMODE = ("O_RDONLY", "O_WRONLY", "O_RDWR", "O_RDWR")
+_OPEN_FLAGS = (
+    (0o100, "O_CREAT"),
+    (0o200, "O_EXCL"),
+    (0o400, "O_NOCTTY"),
+    (0o1000, "O_TRUNC"),
+    (0o2000, "O_APPEND"),
+    (0o4000, "O_NONBLOCK"),
+    (0o10000, "O_DSYNC"),
+    (0o40000, "O_DIRECT"),
+    (0o100000, "O_LARGEFILE"),
+    (0o200000, "O_DIRECTORY"),
+    (0o400000, "O_NOFOLLOW"),
+    (0o1000000, "O_NOATIME"),
+    (0o2000000, "O_CLOEXEC"),
+    (0o4000000, "O_SYNC"),
+    (0o10000000, "O_PATH"),
+    (0o20000000, "O_TMPFILE"),
+)
+_MODE_BITS = (
+    (0o1, "S_IXOTH"),
+    (0o2, "S_IWOTH"),
+    (0o4, "S_IROTH"),
+    (0o10, "S_IXGRP"),
+    (0o20, "S_IWGRP"),
+    (0o40, "S_IRGRP"),
+    (0o100, "S_IXUSR"),
+    (0o200, "S_IWUSR"),
+    (0o400, "S_IRUSR"),
+    (0o1000, "S_ISVTX"),
+    (0o2000, "S_ISGID"),
+    (0o4000, "S_ISUID"),
+)
+_PTRACE = {
+    0: "PTRACE_TRACEME",
+    1: "PTRACE_PEEKTEXT",
+    2: "PTRACE_PEEKDATA",
+    3: "PTRACE_PEEKUSR",
+    4: "PTRACE_POKETEXT",
+    5: "PTRACE_POKEDATA",
+    6: "PTRACE_POKEUSR",
+    7: "PTRACE_CONT",
+    8: "PTRACE_KILL",
+    9: "PTRACE_SINGLESTEP",
+    12: "PTRACE_GETREGS",
+    13: "PTRACE_SETREGS",
+    16: "PTRACE_ATTACH",
+    17: "PTRACE_DETACH",
+    24: "PTRACE_SYSCALL",
+    0x4200: "PTRACE_SETOPTIONS",
+    0x4206: "PTRACE_SEIZE",
+    0x4207: "PTRACE_INTERRUPT",
+}
+_BPF_CMDS = [
+    "BPF_MAP_CREATE",
+    "BPF_MAP_LOOKUP_ELEM",
+    "BPF_MAP_UPDATE_ELEM",
+    "BPF_MAP_DELETE_ELEM",
+    "BPF_MAP_GET_NEXT_KEY",
+    "BPF_PROG_LOAD",
+    "BPF_OBJ_PIN",
+    "BPF_OBJ_GET",
+    "BPF_PROG_ATTACH",
+    "BPF_PROG_DETACH",
+    "BPF_PROG_TEST_RUN",
+    "BPF_PROG_GET_NEXT_ID",
+    "BPF_MAP_GET_NEXT_ID",
+    "BPF_PROG_GET_FD_BY_ID",
+    "BPF_MAP_GET_FD_BY_ID",
+    "BPF_OBJ_GET_INFO_BY_FD",
+    "BPF_PROG_QUERY",
+    "BPF_RAW_TRACEPOINT_OPEN",
+    "BPF_BTF_LOAD",
+]
+_L4 = {6: "tcp", 17: "udp", 1: "icmp", 58: "icmp"}
+
+
+def open_flags(value: int) -> str:
+    """Falco's text for open flags, e.g. ``O_WRONLY|O_CREAT|O_TRUNC``."""
+    parts = [_ACCMODE[value & 3]]
+    parts += [name for bit, name in _OPEN_FLAGS if value & bit]
+    return "|".join(parts)
+
+
+def file_mode(value: int) -> str:
+    names = [name for bit, name in _MODE_BITS if value & bit]
+    return "|".join(names) if names else "0"
+
+
+def errno_name(ret: int) -> str:
+    if ret >= 0:
+        return "SUCCESS"
+    return errno.errorcode.get(-ret, f"E{-ret}")
+
+
+def _s32(v: int) -> int:
+    v &= 0xFFFFFFFF
+    return v - (1 << 32) if v >= 1 << 31 else v
+
+
+def _ip4(word: int) -> str:
+    return socket.inet_ntop(socket.AF_INET, struct.pack("<I", word & 0xFFFFFFFF))
+
+
+def _ip6(words: list[int]) -> str:
+    return socket.inet_ntop(socket.AF_INET6, struct.pack("<4I", *words))
+
+
+def decode_text(data: str) -> str:
+    """bpftrace prints bytes >= 0x80 as ``\\uffffffXX``; undo that into UTF-8 text."""
+    raw = data.encode("latin-1", errors="replace")
+    return raw.decode("utf-8", errors="replace")
+
+
+@dataclass(slots=True)
+class Decoder:
+    """Stateful decoder: joins argv (``A``) and extra-string (``B``) records to the record
+    they precede on the same thread, keeps the process table current."""
+
+    table: ProcTable
+    resolve: Callable[[int, int], str]
+    self_pids: frozenset[int] = frozenset()
+    malformed: int = 0
+    lost: int = 0
+    partial: int = 0
+    boot_offset: int = field(default_factory=lambda: time.time_ns() - time.monotonic_ns())
+    _argv: dict[int, dict[int, str]] = field(default_factory=dict)
+    _extra: dict[int, list[str]] = field(default_factory=dict)
+
+    def line(self, raw: str) -> Event | None:
+        """Decode one stdout line of ``bpftrace -f json``; ``None`` for non-events."""
+        try:
+            obj = json.loads(_HIGH_BYTE.sub(r"\\u00\1", raw))
+        except ValueError:
+            self.malformed += 1
+            return None
+        if not isinstance(obj, dict):
+            self.malformed += 1
+            return None
+        kind = obj.get("type")
+        if kind == "lost_events":
+            data = obj.get("data")
+            n = data.get("events") if isinstance(data, dict) else None
+            self.lost += n if isinstance(n, int) else 1
+            return None
+        if kind != "printf":
+            return None
+        data = obj.get("data")
+        if not isinstance(data, str):
+            self.malformed += 1
+            return None
+        try:
+            return self.record(decode_text(data.rstrip("\n")))
+        except (ValueError, IndexError, KeyError, OSError, struct.error):
+            self.malformed += 1
+            return None
+
+    def record(self, text: str) -> Event | None:
+        parts = text.split(SEP)
+        code = parts[0]
+        if code == "A":
+            tid, idx = int(parts[1]), int(parts[2])
+            self._argv.setdefault(tid, {})[idx] = SEP.join(parts[3:])
+            return None
+        if code == "B":
+            self._extra.setdefault(int(parts[1]), []).append(SEP.join(parts[2:]))
+            return None
+        kind = chr(int(code))
+        ns, pid, tid, ppid, uid, cgid, ret = (int(p) for p in parts[1:8])
+        comm = parts[8]
+        rest = parts[9:]
+        if pid in self.self_pids:
+            self._argv.pop(tid, None)
+            self._extra.pop(tid, None)
+            return None
+        fields: dict[str, Any] = {
+            "proc.pid": pid,
+            "proc.tid": tid,
+            "proc.ppid": ppid,
+            "proc.name": comm,
+            "user.uid": uid,
+            "evt.dir": "<",
+        }
+        full = self.resolve(cgid, pid)
+        container = container_info(full)
+        fields["container.id"] = container.id
+        if kind == "K":
+            self.table.fork(pid, ret)
+            return None
+        if kind == "P":
+            self.table.exit(pid)
+            return self._event("procexit", ns, fields, container, ppid, ret, {})
+        if kind == "X":
+            return self._exec(ns, pid, tid, ppid, ret, comm, rest, fields, container)
+        if kind != "S":
+            raise ValueError(f"unknown record kind {kind!r}")
+        sc = _BY_CODE[int(rest[0])]
+        args = self._args(sc, rest[1:], tid)
+        return self._event(sc.name, ns, fields, container, ppid, ret, args, self_pid=pid)
+
+    def _event(
+        self,
+        etype: str,
+        ns: int,
+        fields: dict[str, Any],
+        container: ContainerInfo,
+        ppid: int,
+        ret: int,
+        args: dict[str, Any],
+        *,
+        self_pid: int = 0,
+    ) -> Event:
+        fields["evt.rawres"] = ret
+        fields["evt.res"] = errno_name(ret)
+        if self_pid:
+            entry = self.table.get(self_pid)
+            if entry is not None:
+                info = entry.info
+                fields["proc.exe"] = info.exe
+                if info.exepath:
+                    fields["proc.exepath"] = info.exepath
+                fields["proc.args"] = info.args
+        fields["proc.ancestors"] = self.table.ancestors(ppid)
+        fields.update(args)
+        return Event("syscall", etype, ns + self.boot_offset, fields, container)
+
+    def _exec(
+        self,
+        ns: int,
+        pid: int,
+        tid: int,
+        ppid: int,
+        ret: int,
+        comm: str,
+        rest: list[str],
+        fields: dict[str, Any],
+        container: ContainerInfo,
+    ) -> Event:
+        name, loginuid, tty = rest[0], int(rest[1]), int(rest[2])
+        got = self._argv.pop(tid, {})
+        filename = got.pop(-1, "")
+        argv = [got[i] for i in sorted(got)]
+        if sorted(got) != list(range(len(got))):
+            self.partial += 1  # an argument record was lost
+        exepath = filename
+        fields.update(
+            {
+                "proc.exe": argv[0] if argv else filename,
+                "proc.args": tuple(argv[1:]),
+                "proc.exepath": exepath,
+                "user.loginuid": loginuid,
+                "proc.tty": (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0,
+                "evt.arg.filename": filename,
+            }
+        )
+        if ret >= 0:
+            info = ProcInfo(
+                pid=pid,
+                name=comm,
+                exe=fields["proc.exe"],
+                exepath=exepath,
+                args=fields["proc.args"],
+            )
+            self.table.exec(pid, ppid, info)
+        return self._event(name, ns, fields, container, ppid, ret, {})
+
+    def _args(self, sc: Syscall, vals: list[str], tid: int) -> dict[str, Any]:
+        extras = self._extra.pop(tid, [])
+        out: dict[str, Any] = {}
+        it = iter(vals)
+        nstr = 0
+        for a in sc.args:
+            if a.kind == "s":
+                nstr += 1
+                out[a.falco] = next(it) if nstr == 1 else (extras.pop(0) if extras else "")
+            elif a.kind == "x" and a.tp == "how":
+                out["flags"] = int(next(it))
+                out["mode"] = int(next(it))
+            elif a.kind == "x":
+                out["_fam"] = int(next(it))
+                out["_port"] = int(next(it))
+                out["_raw"] = [int(next(it), 16) for _ in range(3)]
+            elif a.kind == "i":
+                out[a.falco] = _s32(int(next(it)))
+            else:
+                out[a.falco] = int(next(it))
+        rest = list(it)
+        fields = {f"evt.arg.{k}": v for k, v in out.items() if not k.startswith("_")}
+        if sc.name in ("open", "openat", "openat2"):
+            self._open(fields, out)
+        elif sc.name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):
+            fields["evt.arg.mode"] = file_mode(out["mode"])
+        elif sc.name == "ptrace":
+            fields["evt.arg.request"] = _PTRACE.get(out["request"], str(out["request"]))
+        elif sc.name == "bpf":
+            cmd = out["cmd"]
+            fields["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
+        elif sc.name in ("connect", "accept", "accept4"):
+            fields.update(_socket(sc.name, out, _sk_values(sc.name, rest), extras))
+        return fields
+
+    @staticmethod
+    def _open(fields: dict[str, Any], out: dict[str, Any]) -> None:
+        flags = out.get("flags", 0)
+        fields["evt.arg.flags"] = open_flags(flags)
+        fields["evt.arg.mode"] = out.get("mode", 0)
+        fields["fd.name"] = out.get("name", "")
+        fields["fd.typechar"] = "f"
+
+
+def _socket(name: str, out: dict[str, Any], sk: list[int], extras: list[str]) -> dict[str, Any]:
+    """Socket fields. ``sk``: type, protocol, local port, remote port (network order),
+    local v4, remote v4, local v6 x4 [, remote v6 x4]."""
+    sk_type, proto, lport, rport_n = sk[0], sk[1], sk[2], sk[3]
+    f: dict[str, Any] = {}
+    if name == "connect":
+        fam = out["_fam"]
+        rport = socket.ntohs(out["_port"])
+        raw = out["_raw"]
+    else:
+        fam = sk[-1]
+        rport = socket.ntohs(rport_n)
+        raw = []
+    if fam == socket.AF_UNIX:
+        path = extras[0] if extras else ""
+        f.update({"fd.typechar": "u", "fd.sockfamily": "unix", "fd.name": path})
+        return f
+    l4 = _L4.get(proto, "raw") if sk_type != 3 else "raw"
+    if fam == socket.AF_INET:
+        local = _ip4(sk[4])
+        remote = _ip4(raw[0]) if name == "connect" else _ip4(sk[5])
+        f["fd.typechar"] = "4"
+    else:
+        local = _ip6(sk[6:10])
+        if name == "connect":
+            b = struct.pack("<QQQ", *raw)
+            remote = socket.inet_ntop(socket.AF_INET6, b[4:20])
+        else:
+            remote = _ip6(sk[10:14])
+        f["fd.typechar"] = "6"
+    if name == "connect":
+        cip, cport, sip, sport = local, lport, remote, rport
+    else:
+        cip, cport, sip, sport = remote, rport, local, lport
+    f.update(
+        {
+            "fd.sockfamily": "ip",
+            "fd.l4proto": l4,
+            "fd.cip": cip,
+            "fd.cport": cport,
+            "fd.sip": sip,
+            "fd.sport": sport,
+            "fd.name": f"{cip}:{cport}->{sip}:{sport}",
+        }
+    )
+    return f
+
+
+def _sk_values(name: str, rest: list[str]) -> list[int]:
+    """type, proto, ports decimal; addresses hex; accept's trailing family decimal."""
+    vals = [int(v, 16) if 3 < i < 14 else int(v) for i, v in enumerate(rest)]
+    return vals
