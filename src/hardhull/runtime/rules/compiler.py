@@ -10,6 +10,7 @@ list constants become frozensets; numeric fields compare numerically; list field
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import posixpath
 import re
@@ -243,11 +244,18 @@ def _const(ref: FieldRef, v: Value, op: str) -> Any:
     return text
 
 
+@functools.lru_cache(maxsize=4096)
+def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text)
+    except ValueError:
+        return None
+
+
 def _in_nets(nets: tuple[Any, ...]) -> Pred:
     def p(v: Any) -> bool:
-        try:
-            a = ipaddress.ip_address(str(v))
-        except ValueError:
+        a = _addr(str(v))
+        if a is None:
             return False
         return any(a in n for n in nets if n.version == a.version)
 
