@@ -1,13 +1,221 @@
-"""``hardhull runtime watch``."""
+"""``hardhull runtime watch``: kernel events -> enricher -> rules -> alert sinks + response."""
 
 from __future__ import annotations
 
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from types import FrameType
+from typing import IO, Any
+
 import click
 
-from hardhull.errors import UsageError
+from hardhull.errors import RuleLoadError, SensorError, UsageError
+from hardhull.model.event import Alert, Event
+
+
+def _pick_sensor(choice: str) -> tuple[Any, str]:
+    """(started sensor, why it was chosen)."""
+    from hardhull.runtime.sensor.ebpf import EbpfSensor
+    from hardhull.runtime.sensor.procconn import ProcConnectorSensor
+
+    if choice in ("auto", "ebpf"):
+        ebpf = EbpfSensor()
+        try:
+            ebpf.start()
+            return ebpf, "eBPF (bpftrace) loaded"
+        except SensorError as exc:
+            if choice == "ebpf":
+                raise
+            ebpf.close()
+            why = f"eBPF unavailable ({exc}); falling back to the proc connector"
+    else:
+        why = "requested with --sensor procconn"
+    pc = ProcConnectorSensor()
+    pc.start()
+    return pc, why
+
+
+class _Watch:
+    def __init__(self, sensor: Any, engine: Any, enricher: Any, sinks: list[Any]) -> None:
+        self.sensor = sensor
+        self.engine = engine
+        self.enricher = enricher
+        self.sinks = sinks
+        self.responder: Any = None
+        self.record: IO[bytes] | None = None
+        self.alerts = 0
+        self.per_rule: dict[str, int] = {}
+        self.errors = 0
+        self.stop = threading.Event()
+
+    def handle(self, event: Event) -> None:
+        if self.record is not None:
+            from hardhull.runtime.sensor.replay import event_to_json
+
+            self.record.write(event_to_json(event) + b"\n")
+        if self.enricher is not None:
+            event = self.enricher.enrich(event)
+        for alert in self.engine.process(event):
+            self.alert(alert)
+
+    def alert(self, alert: Alert) -> None:
+        self.alerts += 1
+        self.per_rule[alert.rule] = self.per_rule.get(alert.rule, 0) + 1
+        for sink in self.sinks:
+            sink.emit(alert)
+        if self.responder is not None:
+            self.responder.handle(alert)
+
+    def line(self, final: bool = False) -> str:
+        st = self.sensor.stats()
+        head = "final" if final else "stats"
+        text = (
+            f"hardhull: {head}: sensor={self.sensor.name} events={st.received} lost={st.lost} "
+            f"malformed={st.malformed} alerts={self.alerts} errors={self.errors}"
+        )
+        if st.note:
+            text += f" ({st.note})"
+        return text
+
+
+def _events_until(sensor: Any, stop: threading.Event) -> Iterator[Event]:
+    for ev in sensor.events():
+        yield ev
+        if stop.is_set():
+            return
 
 
 @click.command("watch")
-def runtime_watch() -> None:
-    """(being built)"""
-    raise UsageError("hardhull runtime watch is not built yet")
+@click.option("--rules", "-r", "rules", multiple=True, required=True, type=click.Path())
+@click.option(
+    "--sensor",
+    "sensor_choice",
+    type=click.Choice(["auto", "ebpf", "procconn"]),
+    default="auto",
+    show_default=True,
+    help="auto: eBPF, else the netlink proc connector (exec/exit only).",
+)
+@click.option("--response", "response", type=click.Path(), help="Response configuration file.")
+@click.option("--output", "-o", "output", default="-", help="Alerts as JSON lines: - or a file.")
+@click.option("--webhook", help="Also POST each alert to this URL.")
+@click.option("--syslog", is_flag=True, help="Also send alerts to syslog (/dev/log).")
+@click.option("--duration", type=float, help="Stop after this many seconds.")
+@click.option("--record", type=click.Path(), help="Also write every event to this JSONL file.")
+@click.option("--stats-interval", type=float, default=60.0, show_default=True)
+@click.option("--keep-going", is_flag=True, help="Watch even when some rule files have errors.")
+def runtime_watch(
+    rules: tuple[str, ...],
+    sensor_choice: str,
+    response: str | None,
+    output: str,
+    webhook: str | None,
+    syslog: bool,
+    duration: float | None,
+    record: str | None,
+    stats_interval: float,
+    keep_going: bool,
+) -> None:
+    """Watch this host's processes, files and connections with Falco-compatible rules.
+
+    \b
+    Examples:
+      hardhull runtime watch --rules rules/falco_rules.yaml
+      hardhull runtime watch -r falco_rules.yaml --response response.yaml -o alerts.jsonl
+      hardhull runtime watch -r rules.yaml --sensor procconn --duration 60 --record ev.jsonl
+    """
+    if os.geteuid() != 0:
+        raise SensorError("hardhull runtime watch needs root (eBPF or the proc connector)")
+    if duration is not None and duration <= 0:
+        raise UsageError("--duration must be positive")
+    if stats_interval <= 0:
+        raise UsageError("--stats-interval must be positive")
+    from hardhull.runtime.engine import Engine
+    from hardhull.runtime.engines import default_clients
+    from hardhull.runtime.enrich import Enricher
+    from hardhull.runtime.outputs import JsonLinesSink, SyslogSink, WebhookSink
+    from hardhull.runtime.outputs_limit import RateLimiter
+    from hardhull.runtime.rules.loader import load_rules
+
+    for path in rules:
+        if not Path(path).is_file():
+            raise UsageError(f"{path}: no such rule file")
+    ruleset = load_rules(list(rules))
+    for diag in ruleset.diagnostics:
+        click.echo(f"hardhull: {diag}", err=True)
+    if ruleset.errors and not keep_going:
+        raise RuleLoadError(
+            f"{len(ruleset.errors)} rule load error(s)",
+            hint="fix them (hardhull runtime validate), or pass --keep-going",
+        )
+    config = None
+    if response:
+        from hardhull.runtime.response_config import load_response_config
+
+        config = load_response_config(response)
+    clients = default_clients()
+    sinks: list[Any] = [RateLimiter(JsonLinesSink(sys.stdout if output == "-" else output))]
+    if webhook:
+        sinks.append(RateLimiter(WebhookSink(webhook)))
+    if syslog:
+        sinks.append(RateLimiter(SyslogSink()))
+    sensor, why = _pick_sensor(sensor_choice)
+    click.echo(f"hardhull: sensor {sensor.name}: {why}", err=True)
+    watch = _Watch(sensor, Engine(ruleset), Enricher(clients), sinks)
+    if config is not None:
+        from hardhull.runtime.response import Responder
+
+        watch.responder = Responder(config, clients)
+    if record:
+        try:
+            watch.record = open(record, "wb")  # noqa: SIM115 (closed in finally)
+        except OSError as exc:
+            sensor.close()
+            raise UsageError(f"{record}: cannot write ({exc.strerror})") from None
+
+    def _stop(_sig: int, _frame: FrameType | None) -> None:
+        watch.stop.set()
+        sensor.close()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    if duration is not None:
+        timer = threading.Timer(duration, lambda: _stop(0, None))
+        timer.daemon = True
+        timer.start()
+
+    def _ticker() -> None:
+        while not watch.stop.wait(stats_interval):
+            click.echo(watch.line(), err=True)
+
+    threading.Thread(target=_ticker, daemon=True).start()
+    try:
+        for event in _events_until(sensor, watch.stop):
+            try:
+                watch.handle(event)
+            except Exception as exc:  # one bad event never stops the watcher
+                watch.errors += 1
+                if os.environ.get("HARDHULL_DEBUG"):
+                    raise
+                if watch.errors <= 5:
+                    click.echo(f"hardhull: event skipped: {type(exc).__name__}: {exc}", err=True)
+    except SensorError:
+        if not watch.stop.is_set():
+            raise
+    finally:
+        watch.stop.set()
+        sensor.close()
+        for sink in sinks:
+            sink.close()
+        if watch.responder is not None:
+            watch.responder.close()
+        if watch.record is not None:
+            watch.record.close()
+        click.echo(watch.line(final=True), err=True)
+        for rule, n in sorted(watch.per_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+            click.echo(f"hardhull:   {n:6d}  {rule}", err=True)
+        time.sleep(0)
