@@ -20,9 +20,11 @@ from typing import Any
 from hardhull.admission.audit import AuditLog
 from hardhull.admission.config import AdmissionConfig, FailurePolicy, Mode
 from hardhull.admission.review import Review
-from hardhull.policy.base import Policy, Result, RuleResult
+from hardhull.policy.base import Action, Policy, Result, RuleResult
 
 MAX_MESSAGE = 4096
+_MODE_OF_ACTION = {action: Mode.from_action(action) for action in Action}
+_PASS = Result.PASS
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,7 +98,7 @@ class AdmissionEngine:
     def _mode(configured: Mode | None, result: RuleResult | None) -> Mode:
         if configured is not None:
             return configured
-        return Mode.from_action(result.action) if result is not None else Mode.ENFORCE
+        return _MODE_OF_ACTION[result.action] if result is not None else Mode.ENFORCE
 
     def _exempt(self, review: Review) -> tuple[bool, frozenset[str]]:
         """(every policy exempt, names of exempt policies)."""
@@ -145,6 +147,12 @@ class AdmissionEngine:
                 )
             )
             for res in results:
+                if res.result is _PASS:  # the common case: only annotations and patches
+                    if res.audit_annotations:
+                        fold.annotations.extend(res.audit_annotations)
+                    if mutate and res.patch:
+                        fold.patch.extend(res.patch)
+                    continue
                 self._fold_result(fold, name, key, self._mode(configured, res), res, mutate)
         if not over_budget and time.perf_counter() > deadline:
             over_budget = True
@@ -242,20 +250,21 @@ class AdmissionEngine:
             return
         inp = review.input
         user = inp.user_info.get("username", "")
-        policies = [
-            {
-                "policy": o.policy,
-                "mode": str(o.mode),
-                "error": o.error or None,
-                "results": [
-                    {"rule": r.rule, "result": str(r.result), "message": r.message}
-                    for r in o.results
-                    if r.result is not Result.PASS
-                ],
-                "passed": sum(1 for r in o.results if r.result is Result.PASS),
-            }
-            for o in decision.outcomes
-        ]
+        policies = []
+        for o in decision.outcomes:
+            failed = [r for r in o.results if r.result is not _PASS]
+            policies.append(
+                {
+                    "policy": o.policy,
+                    "mode": o.mode.value,
+                    "error": o.error or None,
+                    "results": [
+                        {"rule": r.rule, "result": r.result.value, "message": r.message}
+                        for r in failed
+                    ],
+                    "passed": len(o.results) - len(failed),
+                }
+            )
         self.audit.write(
             {
                 "time": datetime.now(UTC).isoformat(timespec="milliseconds"),

@@ -16,7 +16,7 @@ CronJob) on CREATE and UPDATE, and returns one :class:`RuleResult` per rule.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
@@ -58,6 +58,10 @@ class PssPolicy:
     level: str = "restricted"
     version: PssVersion | str = "latest"
     action: Action = Action.DENY
+    # The pass result of each check: it names no resource, so one object serves all.
+    _passes: dict[str, RuleResult] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def __post_init__(self) -> None:
         if self.level not in ("baseline", "restricted"):
@@ -68,6 +72,13 @@ class PssPolicy:
     def name(self) -> str:
         """``pss-<level>``."""
         return f"pss-{self.level}"
+
+    def _pass(self, check_id: str) -> RuleResult:
+        hit = self._passes.get(check_id)
+        if hit is None:
+            hit = RuleResult(self.name, check_id, Result.PASS, action=self.action)
+            self._passes[check_id] = hit
+        return hit
 
     @property
     def kind(self) -> str:
@@ -92,7 +103,7 @@ class PssPolicy:
         out: list[RuleResult] = []
         for res in evaluate_pod(meta, spec, self.level, self.version):
             if res.allowed:
-                out.append(RuleResult(self.name, res.check_id, Result.PASS, action=self.action))
+                out.append(self._pass(res.check_id))
             else:
                 msg = res.forbidden_reason
                 if res.forbidden_detail:
