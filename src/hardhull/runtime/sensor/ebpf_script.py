@@ -145,7 +145,7 @@ def _exec_probes(cg: str) -> list[str]:
             f'  printf("A{SEP}%d{SEP}-1{SEP}%s\\n", tid, str(args->{fn_arg}));\n'
             "  $i = 0;\n"
             f"  unroll({MAX_ARGS + 1}) {{\n"
-            "    $p = *(uint64 *)(args->argv + $i * 8);\n"
+            "    $p = *(uint64 *)((uint64)args->argv + $i * 8);\n"
             "    if ($p == 0) { return; }\n"
             f'    printf("A{SEP}%d{SEP}%d{SEP}%s\\n", tid, $i, str($p));\n'
             "    $i++;\n"
