@@ -319,8 +319,9 @@ def _pred(op: str, c: Any) -> Pred:
         rx = re.compile(fnmatch.translate(c), re.S | (re.I if op == "iglob" else 0))
         return lambda v: rx.match(v) is not None
     if op == "regex":
+        # libsinsp matches RE2 with ANCHOR_BOTH: the whole value must match.
         rx = re.compile(c)
-        return lambda v: rx.search(v) is not None
+        return lambda v: rx.fullmatch(v) is not None
     raise AssertionError(op)
 
 

@@ -40,7 +40,8 @@ F = {
         ("fd.name glob '/etc/*ow'", True),
         ("fd.name glob '/etc/?'", False),
         ("fd.name iglob '/ETC/SH*'", True),
-        ("fd.name regex 's[a-h]+dow$'", True),
+        ("fd.name regex '/etc/s[a-h]+dow'", True),
+        ("fd.name regex 's[a-h]+dow'", False),  # whole-value match, as libsinsp's RE2
         ("fd.name regex '^shadow'", False),
         ("fd.name bcontains 736861646f77", True),
         ("fd.name bstartswith 2f657463", True),
