@@ -12,7 +12,7 @@ from hardhull.policy.base import AdmissionInput
 from hardhull.policy.cel.match import MatchResources
 from hardhull.policy.kyverno.engine import shared_context
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
-from hardhull.policy.kyverno.variables import substitute
+from hardhull.policy.kyverno.variables import field_path, query, substitute
 
 
 def _inp(kind: str, api_version: str = "v1", **kw: Any) -> AdmissionInput:
@@ -97,3 +97,58 @@ def test_memoised_resource_rules_follow_operation_name_and_scope() -> None:
     assert not match.matches(dep(name="db"))
     assert not match.matches(dep(namespace=""))
     assert match.matches(dep())
+
+
+def test_memoised_kyverno_blocks_follow_names_namespaces_and_operations() -> None:
+    block = {
+        "any": [
+            {
+                "resources": {
+                    "kinds": ["Pod"],
+                    "names": ["web-*"],
+                    "namespaces": ["shop"],
+                    "operations": ["CREATE"],
+                }
+            }
+        ]
+    }
+
+    def pod(**kw: Any) -> AdmissionInput:
+        base: dict[str, Any] = {"operation": "CREATE", "name": "web-1", "namespace": "shop"}
+        return _inp("Pod", **(base | kw))
+
+    for _ in range(2):  # the second round is answered from the memo
+        assert block_matches(block, pod(), empty=False)
+        assert not block_matches(block, pod(name="db-1"), empty=False)
+        assert not block_matches(block, pod(namespace="dev"), empty=False)
+        assert not block_matches(block, pod(operation="DELETE"), empty=False)
+    selector = {"any": [{"resources": {"kinds": ["Pod"], "selector": {"matchLabels": {"a": "b"}}}}]}
+    labelled = AdmissionInput(
+        obj={"kind": "Pod", "metadata": {"name": "x", "labels": {"a": "b"}}}, kind="Pod"
+    )
+    assert block_matches(selector, labelled, empty=False)
+    assert not block_matches(selector, _inp("Pod"), empty=False)  # not memoised on kind
+
+
+@pytest.mark.parametrize(
+    ("expr", "data", "expected"),
+    [
+        ("request.object.metadata.name", {"request": {"object": {"metadata": {"name": "a"}}}}, "a"),
+        ("request.missing.name", {"request": {}}, None),
+        ("request.list.name", {"request": {"list": [1, 2]}}, None),
+        ("request.text.name", {"request": {"text": "abc"}}, None),
+        ('"odd key".x', {"odd key": {"x": 1}}, 1),
+        ("element", {"element": [1]}, [1]),
+    ],
+)
+def test_field_chains_answer_as_jmespath_does(expr: str, data: Any, expected: Any) -> None:
+    import jmespath
+
+    assert field_path(expr) is not None
+    assert query(expr, data) == expected == jmespath.search(expr, data)
+
+
+def test_other_expressions_still_go_through_jmespath() -> None:
+    assert field_path("request.object.spec.containers[].name") is None
+    data = {"request": {"object": {"spec": {"containers": [{"name": "a"}, {"name": "b"}]}}}}
+    assert query("request.object.spec.containers[].name", data) == ["a", "b"]

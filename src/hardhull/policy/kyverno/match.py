@@ -132,10 +132,72 @@ def filter_matches(flt: Mapping[str, Any], inp: AdmissionInput) -> bool:
     return _subjects_match(flt, inp)
 
 
+# Filter keys whose outcome depends only on the request's kind, apiVersion, subresource,
+# operation, name and namespace: blocks made of nothing else are memoised on those.
+_REQUEST_ONLY = frozenset({"kinds", "names", "name", "namespaces", "operations"})
+# block id -> (block, what its answers depend on or None, {request key: answer}); the
+# block is kept alive and compared by identity, so a reused id can never give a wrong
+# answer.
+_BLOCK_MEMO: dict[int, tuple[Any, tuple[bool, bool] | None, dict[tuple[str, ...], bool]]] = {}
+_MAX_BLOCKS = 4096
+_MAX_ANSWERS = 1024
+
+
+def _dependencies(block: Mapping[str, Any]) -> tuple[bool, bool] | None:
+    """(uses names, uses namespaces) when only request fields decide ``block``, else
+    ``None``."""
+    filters = list(block.get("any") or []) + list(block.get("all") or [])
+    if "resources" in block or "subjects" in block or "roles" in block:
+        filters.append(block)
+    names = namespaces = False
+    for flt in filters:
+        if not isinstance(flt, Mapping):
+            return None
+        for key, value in flt.items():
+            if key in ("any", "all"):
+                continue
+            if key in ("subjects", "roles", "clusterRoles"):
+                if value:
+                    return None
+            elif key == "resources":
+                if not isinstance(value, Mapping) or not set(value) <= _REQUEST_ONLY:
+                    return None
+                names = names or bool(value.get("names") or value.get("name"))
+                namespaces = namespaces or bool(value.get("namespaces"))
+            else:
+                return None
+    return names, namespaces
+
+
 def block_matches(block: Any, inp: AdmissionInput, *, empty: bool) -> bool:
     """A match/exclude block; ``empty`` is the answer for an absent/empty block."""
     if not isinstance(block, Mapping) or not block:
         return empty
+    entry = _BLOCK_MEMO.get(id(block))
+    if entry is None or entry[0] is not block:
+        if len(_BLOCK_MEMO) >= _MAX_BLOCKS:
+            _BLOCK_MEMO.clear()
+        entry = (block, _dependencies(block), {})
+        _BLOCK_MEMO[id(block)] = entry
+    deps = entry[1]
+    if deps is None:
+        return _block_matches(block, inp, empty)
+    names, namespaces = deps
+    key = (
+        inp.kind, inp.api_version, inp.subresource, inp.operation,
+        inp.name if names or namespaces else "", inp.namespace if namespaces else "",
+    )  # fmt: skip
+    answers = entry[2]
+    hit = answers.get(key)
+    if hit is None:
+        hit = _block_matches(block, inp, empty)
+        if len(answers) >= _MAX_ANSWERS:
+            answers.clear()
+        answers[key] = hit
+    return hit
+
+
+def _block_matches(block: Mapping[str, Any], inp: AdmissionInput, empty: bool) -> bool:
     any_list = block.get("any")
     all_list = block.get("all")
     if any_list:

@@ -171,11 +171,44 @@ def compile_expr(expr: str) -> Any:
         raise VariableError(f"JMESPath {text!r} does not compile: {exc}") from exc
 
 
+def _fields(node: Mapping[str, Any]) -> tuple[str, ...] | None:
+    kind = node.get("type")
+    if kind == "field":
+        return (node["value"],)
+    if kind == "subexpression":
+        out: tuple[str, ...] = ()
+        for child in node["children"]:
+            part = _fields(child)
+            if part is None:
+                return None
+            out += part
+        return out
+    return None
+
+
+@functools.lru_cache(maxsize=8192)
+def field_path(expr: str) -> tuple[str, ...] | None:
+    """The keys of an expression that is only a chain of fields (``a.b.c``), else
+    ``None``; such expressions are evaluated without the JMESPath interpreter."""
+    parsed = getattr(compile_expr(expr), "parsed", None)
+    return _fields(parsed) if isinstance(parsed, Mapping) else None
+
+
 def query(expr: str, data: Mapping[str, Any]) -> Any:
     """Evaluate ``expr`` (compiled, cached) over ``data``."""
     text = expr.strip()
     if text == "@":
         return data.get("@")
+    path = field_path(text)
+    if path is not None:
+        # As JMESPath's field visitor: ``.get`` on whatever is there, None when it has none.
+        value: Any = data
+        for key in path:
+            try:
+                value = value.get(key)
+            except AttributeError:
+                return None
+        return value
     try:
         return compile_expr(text).search(data, options=_OPTIONS)
     except VariableError:
