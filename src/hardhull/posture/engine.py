@@ -30,6 +30,7 @@ from hardhull.posture.base import (
     ResourceCheck,
 )
 from hardhull.posture.checks.podspec import WORKLOAD_KINDS
+from hardhull.posture.findings import posture_finding
 from hardhull.posture.pss import active_checks, pod_spec_of, walk
 from hardhull.posture.pss.model import CheckFn
 
@@ -134,11 +135,21 @@ def run_posture(
     out = _Collector(show_passed)
     gaps: list[Gap] = []
     check_list = tuple(checks)
+    counts, findings = out.counts, out.findings
     for resource in resources:
         ref = resource.ref
         for check in check_list:
             try:
-                out.add(check.evaluate(resource, ctx), ref)
+                # _Collector.add inlined: this loop runs once per (resource, check)
+                for item in check.evaluate(resource, ctx):
+                    if type(item) is Pass:
+                        target = item.ref or ref
+                        key = (item.rule_id, target.namespace)
+                        counts[key] = counts.get(key, 0) + 1
+                        if show_passed:
+                            findings.append(pass_finding(item, target))
+                    else:
+                        findings.append(item)
             except Exception as exc:
                 if strict:
                     raise
@@ -226,16 +237,8 @@ class PssCheck:
             message = f"{reason}: {detail}" if reason and detail else reason or detail
             subject = subject or ref.label()
             out.append(
-                Finding(
-                    kind=FindingKind.POSTURE,
-                    status=Status.FAIL,
-                    severity=severity,
-                    rule_id=check_id,
-                    title=title,
-                    subject=subject,
-                    message=message,
-                    evidence=evidence,
-                    resource=ref,
+                posture_finding(
+                    Status.FAIL, severity, check_id, title, subject, message, evidence, None, ref
                 )
             )
         return out

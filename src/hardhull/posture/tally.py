@@ -50,12 +50,22 @@ def tally(findings: Iterable[Finding], passes: Iterable[PassCount]) -> tuple[Con
     """The tallies (sorted by control id) of ``findings`` (after exceptions) and the
     engine's pass counts. Pass findings among ``findings`` are ignored: the counts hold
     them already."""
-    worst: dict[tuple[str, ResourceRef | None], Status] = {}
+    worst: dict[tuple[str, int], Status] = {}
+    # Resources are told apart by value (equal refs are one resource), but hashing a
+    # ResourceRef hashes its six fields: number each distinct ref object once instead.
+    numbers: dict[ResourceRef | None, int] = {}
+    by_object: dict[int, int] = {}
+    keep: list[ResourceRef | None] = []  # holds the refs so that their ids stay unique
     for f in findings:
         rank = _RANK.get(f.status)
         if rank is None:
             continue
-        key = (f.rule_id, f.resource)
+        ref = f.resource
+        number = by_object.get(id(ref))
+        if number is None:
+            number = by_object[id(ref)] = numbers.setdefault(ref, len(numbers))
+            keep.append(ref)
+        key = (f.rule_id, number)
         seen = worst.get(key)
         if seen is None or _RANK[seen] < rank:
             worst[key] = f.status

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from hardhull.model import Finding, FindingKind, Resource, ResourceRef, Severity, Status
+from hardhull.model import Finding, Resource, ResourceRef, Severity, Status
 from hardhull.posture.base import Control, Pass
+from hardhull.posture.findings import posture_finding
+
+#: A one-entry memo of ``ResourceRef.label()`` (a check's findings about one resource
+#: come together): ``(ref, label)``, replaced in one assignment.
+_LABEL: list[tuple[ResourceRef, str] | None] = [None]
 
 
 def finding(
@@ -20,20 +25,26 @@ def finding(
 ) -> Finding:
     """A ``posture`` finding for ``control`` about ``ref``; ``path`` is the JSON path of
     the offending field (added to the evidence as ``("path", ...)``)."""
-    pairs = list(evidence)
-    if path is not None:
-        pairs.append(("path", path))
-    return Finding(
-        kind=FindingKind.POSTURE,
-        status=status,
-        severity=severity or control.severity,
-        rule_id=control.id,
-        title=control.title,
-        subject=ref.label(),
-        message=message,
-        evidence=tuple(sorted(pairs)),
-        fix=None if status is Status.PASS else control.remediation,
-        resource=ref,
+    if not evidence:
+        pairs: tuple[tuple[str, str], ...] = () if path is None else (("path", path),)
+    else:
+        pairs = tuple(sorted((*evidence, ("path", path)) if path is not None else evidence))
+    last = _LABEL[0]
+    if last is not None and last[0] is ref:
+        subject = last[1]
+    else:
+        subject = ref.label()
+        _LABEL[0] = (ref, subject)
+    return posture_finding(
+        status,
+        severity or control.severity,
+        control.id,
+        control.title,
+        subject,
+        message,
+        pairs,
+        None if status is Status.PASS else control.remediation,
+        ref,
     )
 
 

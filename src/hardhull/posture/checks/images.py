@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ class ImageRef:
     digest: str | None
 
 
+@functools.lru_cache(maxsize=4096)  # the same images recur across workloads
 def parse_image(image: str) -> ImageRef:
     """Split ``[registry/]repo[:tag][@digest]`` the way container engines do."""
     rest, _, digest = image.partition("@")

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from hardhull.model import Resource
+from hardhull.posture.pss.helpers import is_map
 
 #: kind -> path (as keys) from the object root to the pod spec.
 POD_SPEC_PATHS: dict[str, tuple[str, ...]] = {
@@ -110,7 +111,7 @@ def pod_spec(resource: Resource) -> tuple[Mapping[str, Any], str] | None:
     node: object = resource.obj
     for key in keys:
         node = as_map(node).get(key)
-    if not isinstance(node, Mapping):
+    if not is_map(node):
         return None
     return node, _PATHS[keys]
 
@@ -127,7 +128,7 @@ def _pod_template(resource: Resource) -> PodTemplate | None:
     for key in keys:
         parent = node
         node = as_map(node).get(key)
-    if not isinstance(node, Mapping):
+    if not is_map(node):
         return None
     metadata = (
         as_map(resource.obj.get("metadata"))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from hardhull.posture.pss.helpers import (
     Obj,
     Walk,
     containers_phrase,
     dig,
+    is_map,
     items,
     join_quote,
     mapping,
@@ -206,7 +205,7 @@ def seccomp_explicit_bad(spec: Obj) -> tuple[list[str], set[str], bool]:
     values: set[str] = set()
     pod_profile = pod_sc(spec).get("seccompProfile")
     pod_valid = False
-    if isinstance(pod_profile, Mapping):
+    if is_map(pod_profile):
         kind = text(pod_profile.get("type"))
         if kind in VALID_SECCOMP_TYPES:
             pod_valid = True
@@ -224,7 +223,7 @@ def seccomp_baseline_1_19(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
         if sc is None:
             continue
         profile = sc.get("seccompProfile")
-        if isinstance(profile, Mapping) and text(profile.get("type")) not in VALID_SECCOMP_TYPES:
+        if is_map(profile) and text(profile.get("type")) not in VALID_SECCOMP_TYPES:
             bad.append(name_of(container))
             values.add(text(profile.get("type")))
     if bad:
@@ -253,10 +252,7 @@ def apparmor_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     setters: list[str] = []
     values: set[str] = set()
     pod_profile = pod_sc(spec).get("appArmorProfile")
-    if (
-        isinstance(pod_profile, Mapping)
-        and text(pod_profile.get("type")) not in VALID_APPARMOR_TYPES
-    ):
+    if is_map(pod_profile) and text(pod_profile.get("type")) not in VALID_APPARMOR_TYPES:
         setters.append("pod")
         values.add(text(pod_profile.get("type")))
     bad: list[str] = []
@@ -264,7 +260,7 @@ def apparmor_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
         if sc is None:
             continue
         profile = sc.get("appArmorProfile")
-        if isinstance(profile, Mapping) and text(profile.get("type")) not in VALID_APPARMOR_TYPES:
+        if is_map(profile) and text(profile.get("type")) not in VALID_APPARMOR_TYPES:
             bad.append(name_of(container))
             values.add(text(profile.get("type")))
     if bad:
@@ -312,14 +308,14 @@ def _selinux(spec: Obj, cs: Walk, allowed: frozenset[str]) -> Outcome:
         return ok
 
     pod_opts = pod_sc(spec).get("seLinuxOptions")
-    if isinstance(pod_opts, Mapping) and not valid(pod_opts):
+    if is_map(pod_opts) and not valid(pod_opts):
         setters.append("pod")
     bad: list[str] = []
     for container, sc in cs:
         if sc is None:
             continue
         opts = sc.get("seLinuxOptions")
-        if isinstance(opts, Mapping) and not valid(opts):
+        if is_map(opts) and not valid(opts):
             bad.append(name_of(container))
     if bad:
         setters.append(containers_phrase(bad))

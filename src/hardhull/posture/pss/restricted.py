@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from hardhull.posture.pss.baseline import (
     VALID_SECCOMP_TYPES,
     proc_mount_strict,
@@ -14,6 +12,7 @@ from hardhull.posture.pss.helpers import (
     Walk,
     containers_phrase,
     dig,
+    is_map,
     is_windows,
     items,
     join_quote,
@@ -58,7 +57,7 @@ def capabilities_restricted_1_22(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     caps: set[str] = set()
     for container, sc in cs:
         capabilities = None if sc is None else sc.get("capabilities")
-        if not isinstance(capabilities, Mapping):
+        if not is_map(capabilities):
             missing_drop.append(name_of(container))
             continue
         if not any(text(c) == "ALL" for c in items(capabilities.get("drop"))):
@@ -155,7 +154,7 @@ def seccomp_restricted_1_19(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
     implicit: list[str] = []
     for container, sc in cs:
         profile = None if sc is None else sc.get("seccompProfile")
-        if isinstance(profile, Mapping):
+        if is_map(profile):
             if text(profile.get("type")) not in VALID_SECCOMP_TYPES:
                 explicit.append(name_of(container))
                 values.add(text(profile.get("type")))

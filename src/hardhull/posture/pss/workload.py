@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hardhull.posture.pss.helpers import dig
+from hardhull.posture.pss.helpers import dig, is_map
 
 _TEMPLATE_KINDS = frozenset(
     {"Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "ReplicationController", "Job"}
@@ -15,9 +15,9 @@ PodParts = tuple[Mapping[str, Any], Mapping[str, Any]]
 
 
 def _parts(meta: object, spec: object) -> PodParts | None:
-    if not isinstance(spec, Mapping):
+    if not is_map(spec):
         return None
-    return (meta if isinstance(meta, Mapping) else {}), spec
+    return (meta if is_map(meta) else {}), spec
 
 
 def pod_spec_of(obj: Mapping[str, Any]) -> PodParts | None:
@@ -26,7 +26,7 @@ def pod_spec_of(obj: Mapping[str, Any]) -> PodParts | None:
     Pod: its own metadata and spec; Deployment, StatefulSet, DaemonSet, ReplicaSet,
     ReplicationController, Job: ``spec.template``; CronJob:
     ``spec.jobTemplate.spec.template``."""
-    if not isinstance(obj, Mapping):
+    if not is_map(obj):
         return None
     kind = obj.get("kind")
     if kind == "Pod":

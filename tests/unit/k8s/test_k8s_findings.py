@@ -1,0 +1,99 @@
+"""The fast posture finding constructor and the per-control tallies."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+import pytest
+
+from hardhull.model import Finding, FindingKind, ResourceRef, Severity, Status
+from hardhull.posture.engine import PassCount
+from hardhull.posture.findings import plain_posture_finding, posture_finding
+from hardhull.posture.tally import tally
+
+REF = ResourceRef("Deployment", "web", "shop", "apps/v1", "k8s/web.yaml", 7)
+
+
+def test_generated_constructor_is_in_use() -> None:
+    # Finding is a slotted dataclass with defaults: the generated constructor applies.
+    assert posture_finding is not plain_posture_finding
+    assert posture_finding.__module__ == "hardhull.posture.findings"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        (Status.FAIL, Severity.HIGH, "privileged", "t", "Deployment shop/web", "m", (), None, REF),
+        (
+            Status.WARN,
+            Severity.LOW,
+            "HH-K8S-005",
+            "title",
+            "subject",
+            "",
+            (("path", "spec.x"), ("z", "1")),
+            "fix it",
+            ResourceRef("Pod", "p"),
+        ),
+    ],
+)
+def test_generated_constructor_equals_dataclass_constructor(args: tuple[object, ...]) -> None:
+    fast = posture_finding(*args)  # type: ignore[arg-type]
+    plain = plain_posture_finding(*args)  # type: ignore[arg-type]
+    assert type(fast) is Finding
+    assert fast == plain
+    assert hash(fast) == hash(plain)
+    for field in dataclasses.fields(Finding):  # every slot set, none left unassigned
+        assert getattr(fast, field.name) == getattr(plain, field.name)
+    assert fast.kind is FindingKind.POSTURE
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        fast.message = "changed"  # type: ignore[misc]
+
+
+def _f(rule: str, status: Status, ref: ResourceRef | None) -> Finding:
+    return Finding(
+        kind=FindingKind.POSTURE,
+        status=status,
+        severity=Severity.HIGH,
+        rule_id=rule,
+        title=rule,
+        subject="s",
+        resource=ref,
+    )
+
+
+def test_tally_tells_resources_apart_by_value_not_identity() -> None:
+    twin = dataclasses.replace(REF)  # equal, another object: the same resource
+    other = dataclasses.replace(REF, name="api")
+    findings = [
+        _f("A", Status.WARN, REF),
+        _f("A", Status.FAIL, twin),  # worst outcome of A on web: fail
+        _f("A", Status.WARN, other),
+        _f("B", Status.ERROR, None),
+        _f("B", Status.FAIL, None),
+        _f("B", Status.PASS, REF),  # pass findings are counted by the engine, not here
+    ]
+    passes: list[PassCount] = [("A", "shop", 3), ("C", None, 2)]
+    got = {t.control_id: t.as_dict() for t in tally(findings, passes)}
+    assert got["A"] == {
+        "id": "A",
+        "evaluated": 5,
+        "passed": 3,
+        "failed": 1,
+        "warned": 1,
+        "exempted": 0,
+        "errors": 0,
+    }
+    assert got["B"]["errors"] == 1 and got["B"]["failed"] == 0 and got["B"]["evaluated"] == 1
+    assert got["C"]["passed"] == 2 and got["C"]["evaluated"] == 2
+
+
+def test_tally_of_findings_from_a_generator() -> None:
+    # refs built on the fly and dropped must not be confused with later ones
+    def gen() -> Iterator[Finding]:
+        for i in range(50):
+            yield _f("A", Status.FAIL, ResourceRef("Pod", f"p{i}"))
+
+    (only,) = tally(gen(), [])
+    assert only.failed == 50
