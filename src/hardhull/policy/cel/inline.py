@@ -26,7 +26,7 @@ _BARE = re.compile(r"variables(?![A-Za-z0-9_])")
 _QUOTES = ('"""', "'''", '"', "'")
 
 
-def _mask(source: str) -> tuple[str, list[tuple[int, int]]]:
+def mask(source: str) -> tuple[str, list[tuple[int, int]]]:
     """``source`` with string literals blanked (same length) and the comment spans."""
     out = list(source)
     comments: list[tuple[int, int]] = []
@@ -77,7 +77,7 @@ def _after_dot(masked: str, start: int) -> bool:
 
 def strip_comments(source: str) -> str:
     """``source`` without its ``//`` comments (line breaks kept)."""
-    _, comments = _mask(source)
+    _, comments = mask(source)
     for start, end in reversed(comments):
         source = source[:start] + source[end:]
     return source
@@ -87,7 +87,7 @@ def inline_variables(source: str, variables: Mapping[str, str | None]) -> str | 
     """``source`` with each ``variables.<name>`` replaced by ``(<inlined source>)``;
     ``variables`` maps names to their already inlined, comment-free sources (``None`` for
     one that could not be inlined). ``None`` when the result would not be equivalent."""
-    masked, _ = _mask(source)
+    masked, _ = mask(source)
     spans: list[tuple[int, int, str]] = []
     for m in _REF.finditer(masked):
         if _after_dot(masked, m.start()):

@@ -13,7 +13,8 @@ from cel_expr_python import cel
 from hardhull.policy.base import Action, LoadError, Result, RuleResult, SourcePos
 from hardhull.policy.cel.activation import activation_for
 from hardhull.policy.cel.env import Compiled, clean_error, compile_expression, environment
-from hardhull.policy.cel.inline import inline_variables, strip_comments
+from hardhull.policy.cel.inline import inline_variables, mask, strip_comments
+from hardhull.policy.cel.regex import rewrite_matches
 
 _ERROR = cel.Type.ERROR
 _BOOL = cel.Type.BOOL
@@ -180,18 +181,25 @@ class BodyBuilder:
         return inlined
 
     def _inlined(self, c: Compiled, closure: tuple[str, ...]) -> Any:
-        """The program of ``c`` with its variables inlined, or ``None`` (no variables, or
-        they cannot be inlined: the expression is then evaluated variable by variable)."""
-        if not closure or c.uses_authorizer:
+        """The program of ``c`` with its variables inlined and its constant ``matches``
+        patterns precompiled, or ``None`` (nothing to gain, or the variables cannot be
+        inlined: the expression is then evaluated as written, variable by variable)."""
+        if c.uses_authorizer:
             return None
-        source = inline_variables(c.source, {n: self._inlined_var(n) for n in c.variables})
-        if source is None:
+        source = c.source
+        if closure:
+            inlined = inline_variables(c.source, {n: self._inlined_var(n) for n in c.variables})
+            if inlined is None:
+                return None
+            source = inlined
+        source = rewrite_matches(source, mask(source)[0])
+        if source == c.source:
             return None
         try:
-            inlined = compile_expression(source)
+            fast = compile_expression(source)
         except ValueError:
             return None
-        return None if inlined.uses_authorizer else inlined.program
+        return None if fast.uses_authorizer else fast.program
 
     def _check_cycles(self) -> None:
         state: dict[str, int] = {}
