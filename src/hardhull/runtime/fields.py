@@ -55,6 +55,28 @@ class FieldDef:
     kind: str = "scalar"
     kind_with_arg: str = "scalar"
     prefix: bool = False
+    raw_key: str | None = None
+    derive: Callable[[Event], Any] | None = None
+
+
+def memo(fn: Callable[[Event], Any]) -> Callable[[Event], Any]:
+    """Remember ``fn``'s value for the last event it saw (by identity): many rules read
+    the same derived field (``proc.pname``, ``fd.directory``...) of one event in a row.
+    Events are frozen, so the value cannot go stale; the last event is kept alive by the
+    memo, so its identity cannot be reused by another object while remembered."""
+    last: tuple[Any, Any] = (None, None)
+
+    def m(e: Event) -> Any:
+        nonlocal last
+        st = last
+        if st[0] is e:
+            return st[1]
+        v = fn(e)
+        last = (e, v)
+        return v
+
+    m.__wrapped__ = fn  # type: ignore[attr-defined]
+    return m
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,7 +133,20 @@ def field_known(name: str) -> bool:
 
 def resolve_field(text: str) -> FieldRef:
     """Resolve ``proc.aname[2]``, ``tolower(fd.name)``, ``len(proc.args)``... into a
-    :class:`FieldRef`; :class:`RuleLoadError` names an unknown field or a bad argument."""
+    :class:`FieldRef`; :class:`RuleLoadError` names an unknown field or a bad argument.
+
+    Results are cached by text, so every rule shares one extractor per field reference
+    (and the per-event memo of derived fields works across rules)."""
+    hit = _resolved.get(text)
+    if hit is None:
+        hit = _resolved[text] = _resolve(text)
+    return hit
+
+
+_resolved: dict[str, FieldRef] = {}
+
+
+def _resolve(text: str) -> FieldRef:
     body = text.strip()
     transformers: list[str] = []
     while True:

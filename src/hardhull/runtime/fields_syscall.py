@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
-from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
+from hardhull.runtime.fields import Extractor, Factory, FieldDef, define, memo
 
 _FD_TYPES = {
     "f": "file",
@@ -96,20 +96,30 @@ def _raw(key: str, type_: str) -> Factory:
 
 
 def raw(name: str, type_: str, doc: str, **kw: Any) -> None:
-    _f(name, type_, doc, _raw(name, type_), **kw)
+    _f(name, type_, doc, _raw(name, type_), raw_key=name, **kw)
 
 
-def derived(name: str, type_: str, doc: str, fn: Callable[[Event], Any], **kw: Any) -> None:
-    """A field computed from the event; a raw key of the same name wins when present."""
+def derived(
+    name: str,
+    type_: str,
+    doc: str,
+    fn: Callable[[Event], Any],
+    *,
+    cheap: bool = False,
+    **kw: Any,
+) -> None:
+    """A field computed from the event; a raw key of the same name wins when present.
+    Unless ``cheap``, the computation is memoised for the last event (see ``memo``)."""
+    compute = fn if cheap else memo(fn)
 
     def factory(_a: str | None) -> Extractor:
         def ex(e: Event) -> Any:
             v = e.fields.get(name)
-            return fn(e) if v is None else v
+            return compute(e) if v is None else v
 
         return ex
 
-    _f(name, type_, doc, factory, **kw)
+    _f(name, type_, doc, factory, derive=compute, **kw)
 
 
 # --- evt -------------------------------------------------------------------------------
@@ -245,6 +255,7 @@ derived(
     "string",
     "event direction: < exit, > enter (sensors emit exit events)",
     lambda e: "<",
+    cheap=True,
 )
 raw("evt.res", "string", "call result: SUCCESS or an errno name such as ENOENT")
 raw("evt.rawres", "int64", "call result as a number (negative errno on failure)")
@@ -365,7 +376,7 @@ def _ancestor_factory(attr: str) -> Factory:
                 vals = tuple(v for v in (get(p) for p in _ancestors(e)) if v is not None)
                 return vals or None
 
-            return any_ancestor
+            return memo(any_ancestor)
         n = int(arg)
         if n < 0:
             raise ValueError("ancestor index must be >= 0")
@@ -390,17 +401,19 @@ raw("proc.vpgid", "int64", "process group id as seen from its pid namespace")
 raw("proc.name", "string", "process name (comm, truncated to 15 characters by the kernel)")
 raw("proc.exe", "string", "first command-line argument (argv[0])")
 raw("proc.exepath", "string", "full path of the executable")
+_proc_args = memo(lambda e: _args_text(e.fields.get("proc.args")))
 _f(
     "proc.args",
     "string",
     "command-line arguments after argv[0], joined with spaces",
-    lambda _a: lambda e: _args_text(e.fields.get("proc.args")),
+    lambda _a: _proc_args,
 )
+_proc_cmdline = memo(lambda e: e.fields.get("proc.cmdline") or _cmdline_of(e))
 _f(
     "proc.cmdline",
     "string",
     "process name and arguments (proc.name + proc.args)",
-    lambda _a: lambda e: e.fields.get("proc.cmdline") or _cmdline_of(e),
+    lambda _a: _proc_cmdline,
 )
 
 
@@ -596,25 +609,26 @@ derived("fd.lip", "ipaddr", "local IP address", _local("l", "ip"))
 derived("fd.rip", "ipaddr", "remote IP address", _local("r", "ip"))
 derived("fd.lport", "port", "local port", _local("l", "port"))
 derived("fd.rport", "port", "remote port", _local("r", "port"))
+_fd_ips = memo(_both("ip"))
 _f(
     "fd.ip",
     "ipaddr",
     "(filter only) matches the client or the server IP address",
-    lambda _a: _both("ip"),
+    lambda _a: _fd_ips,
     kind="any",
 )
 _f(
     "fd.port",
     "port",
     "(filter only) matches the client or the server port",
-    lambda _a: _both("port"),
+    lambda _a: memo(_both("port")),
     kind="any",
 )
 _f(
     "fd.net",
     "ipnet",
     "(filter only) matches the client or server IP address against a network (CIDR)",
-    lambda _a: _both("ip"),
+    lambda _a: _fd_ips,
     kind="any",
 )
 derived(
@@ -622,12 +636,14 @@ derived(
     "ipnet",
     "client IP address, compared against networks",
     lambda e: e.fields.get("fd.cip"),
+    cheap=True,
 )
 derived(
     "fd.snet",
     "ipnet",
     "server IP address, compared against networks",
     lambda e: e.fields.get("fd.sip"),
+    cheap=True,
 )
 derived("fd.lnet", "ipnet", "local IP address, compared against networks", _local("l", "ip"))
 derived("fd.rnet", "ipnet", "remote IP address, compared against networks", _local("r", "ip"))

@@ -1,5 +1,6 @@
-"""Compile a condition AST into a Python closure (the hot path) and work out which
-``evt.type`` values it can match.
+"""Compile a condition AST: inline macros, expand lists, parse constants, check
+operators against field types, work out which ``evt.type`` values it can match, then
+generate one Python function for it (:mod:`codegen`).
 
 Falco semantics kept here: an absent field makes every comparison false (``!=`` too);
 list constants become frozensets; numeric fields compare numerically; list fields and
@@ -9,18 +10,15 @@ list constants become frozensets; numeric fields compare numerically; list field
 
 from __future__ import annotations
 
-import fnmatch
-import functools
-import ipaddress
-import posixpath
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from hardhull.errors import RuleLoadError
-from hardhull.model.event import Event
 from hardhull.runtime.fields import NUMERIC_TYPES, FieldRef, resolve_field
+from hardhull.runtime.rules import ops
+from hardhull.runtime.rules.codegen import generate, value_cost
+from hardhull.runtime.rules.ir import IR, All, AnyOf, Neg, Test, simplify
 from hardhull.runtime.rules.model import Matcher
 from hardhull.runtime.rules.parser import (
     And,
@@ -34,7 +32,6 @@ from hardhull.runtime.rules.parser import (
     Value,
 )
 
-Pred = Callable[[Any], bool]
 EvtTypes = frozenset[str] | None
 
 _OPS_BY_TYPE: dict[str, frozenset[str]] = {
@@ -43,6 +40,7 @@ _OPS_BY_TYPE: dict[str, frozenset[str]] = {
     "ipaddr": frozenset({"=", "==", "!=", "in", "intersects", "exists"}),
     "ipnet": frozenset({"=", "==", "!=", "in", "intersects", "exists"}),
 }
+_OP_COST = {"glob": 4, "iglob": 4, "regex": 4, "pmatch": 4, "bcontains": 2, "bstartswith": 2}
 
 
 class CompileError(RuleLoadError):
@@ -60,12 +58,13 @@ class CompileError(RuleLoadError):
 
 @dataclass
 class MacroDef:
-    """A macro as the compiler needs it: its parsed condition (or the parse error)."""
+    """A macro as the compiler needs it: its parsed condition (or the parse error) and,
+    once lowered, its inlinable form."""
 
     name: str
     ast: Node | None
     error: str | None = None
-    compiled: tuple[Matcher, EvtTypes] | None = None
+    compiled: tuple[IR, EvtTypes] | None = None
     failed: CompileError | None = None
     used: bool = False
 
@@ -99,17 +98,24 @@ class Scope:
         return tuple(out)
 
 
-def compile_node(node: Node, scope: Scope) -> tuple[Matcher, EvtTypes]:
-    """Compile an AST; :class:`CompileError` on unknown fields, macros, bad operands."""
+def compile_node(node: Node, scope: Scope, label: str = "condition") -> tuple[Matcher, EvtTypes]:
+    """Compile an AST into one generated function and its ``evt.type`` set;
+    :class:`CompileError` on unknown fields, macros, bad operands."""
+    ir, types = lower_node(node, scope)
+    return generate(simplify(ir, top=True), label), types
+
+
+def lower_node(node: Node, scope: Scope) -> tuple[IR, EvtTypes]:
+    """The AST with macros inlined and checks compiled (see :mod:`ir`)."""
     if isinstance(node, Check):
         return _check(node, scope), _evt_types_of(node, scope)
     if isinstance(node, MacroRef):
         return _macro(node, scope)
     if isinstance(node, Not):
-        inner, _ = compile_node(node.item, scope)
-        return (lambda e: not inner(e)), None
-    parts = [compile_node(n, scope) for n in node.items]
-    matchers = tuple(m for m, _ in parts)
+        inner, _ = lower_node(node.item, scope)
+        return Neg(inner), None
+    parts = [lower_node(n, scope) for n in node.items]
+    items = tuple(m for m, _ in parts)
     types = [t for _, t in parts]
     if isinstance(node, And):
         known = [t for t in types if t is not None]
@@ -118,49 +124,15 @@ def compile_node(node: Node, scope: Scope) -> tuple[Matcher, EvtTypes]:
             et = known[0]
             for t in known[1:]:
                 et = et & t
-        return _and(matchers), et
+        return All(items), et
     assert isinstance(node, Or)
     et = None
     if all(t is not None for t in types):
         et = frozenset().union(*[t for t in types if t is not None])
-    return _or(matchers), et
+    return AnyOf(items), et
 
 
-def _and(ms: tuple[Matcher, ...]) -> Matcher:
-    if len(ms) == 2:
-        a, b = ms
-        return lambda e: a(e) and b(e)
-    if len(ms) == 3:
-        a, b, c = ms
-        return lambda e: a(e) and b(e) and c(e)
-
-    def f(e: Event) -> bool:
-        for m in ms:  # noqa: SIM110  (a loop is faster than all() on a generator)
-            if not m(e):
-                return False
-        return True
-
-    return f
-
-
-def _or(ms: tuple[Matcher, ...]) -> Matcher:
-    if len(ms) == 2:
-        a, b = ms
-        return lambda e: a(e) or b(e)
-    if len(ms) == 3:
-        a, b, c = ms
-        return lambda e: a(e) or b(e) or c(e)
-
-    def f(e: Event) -> bool:
-        for m in ms:  # noqa: SIM110
-            if m(e):
-                return True
-        return False
-
-    return f
-
-
-def _macro(node: MacroRef, scope: Scope) -> tuple[Matcher, EvtTypes]:
+def _macro(node: MacroRef, scope: Scope) -> tuple[IR, EvtTypes]:
     md = scope.macros.get(node.name)
     if md is None:
         raise CompileError(
@@ -178,7 +150,7 @@ def _macro(node: MacroRef, scope: Scope) -> tuple[Matcher, EvtTypes]:
         raise CompileError(f"macro cycle: {cycle}", "macro-cycle", node.offset)
     scope._stack.append(node.name)
     try:
-        md.compiled = compile_node(md.ast, scope)
+        md.compiled = lower_node(md.ast, scope)
     except CompileError as exc:
         if exc.macro is None:
             exc.macro = node.name
@@ -216,118 +188,41 @@ def _type_class(t: str) -> str:
 
 
 def _const(ref: FieldRef, v: Value, op: str) -> Any:
-    t = ref.type
-    text = v.text
     try:
-        if t in NUMERIC_TYPES:
-            return int(text, 0) if text[:2].lower() in ("0x", "0o", "0b") else int(text)
-        if t == "bool":
-            low = text.lower()
-            if low not in ("true", "false"):
-                raise ValueError("not true or false")
-            return low == "true"
-        if t == "ipaddr":
-            return str(ipaddress.ip_address(text))
-        if t == "ipnet":
-            return ipaddress.ip_network(text, strict=False)
-    except ValueError:
-        raise CompileError(
-            f"value {text!r} is not valid for field {ref.text} ({t})", "bad-operand", v.offset
-        ) from None
-    if op in ("bcontains", "bstartswith"):
-        try:
-            return bytes.fromhex(text)
-        except ValueError:
-            raise CompileError(
-                f"{op} needs a hex string, not {text!r}", "bad-operand", v.offset
-            ) from None
-    return text
+        return ops.const(ref, v, op)
+    except ops.OperandError as exc:
+        raise CompileError(str(exc), "bad-operand", v.offset) from None
 
 
-@functools.lru_cache(maxsize=4096)
-def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(text)
-    except ValueError:
-        return None
+def _test(node: Check, key: Any, template: str, consts: tuple[Any, ...], *refs: FieldRef) -> Test:
+    op_cost = _OP_COST.get(node.op, 1 if node.op in ("contains", "startswith", "endswith") else 0)
+    return Test(
+        key=repr((tuple(r.text for r in refs), node.op, key)),
+        refs=refs,
+        template=template,
+        consts=consts,
+        cost=sum(value_cost(r) for r in refs) + op_cost,
+        is_evt_type=refs[0].text == "evt.type",
+    )
 
 
-def _in_nets(nets: tuple[Any, ...]) -> Pred:
-    def p(v: Any) -> bool:
-        a = _addr(str(v))
-        if a is None:
-            return False
-        return any(a in n for n in nets if n.version == a.version)
-
-    return p
-
-
-def _pmatch(prefixes: tuple[str, ...]) -> Pred:
-    exact = frozenset(p.rstrip("/") or "/" for p in prefixes if "*" not in p)
-    globs = tuple(re.compile(fnmatch.translate(p.rstrip("/"))) for p in prefixes if "*" in p)
-
-    def p(v: Any) -> bool:
-        path = str(v)
-        while True:
-            if path in exact or any(g.match(path) for g in globs):
-                return True
-            parent = posixpath.dirname(path)
-            if parent == path or not parent:
-                return False
-            path = parent
-
-    return p
+_NOT_NONE = "{v0} is not None and "
+_INLINE = {
+    "=": "{v0} == {k0}",
+    "==": "{v0} == {k0}",
+    "!=": _NOT_NONE + "{v0} != {k0}",
+    "<": _NOT_NONE + "{v0} < {k0}",
+    "<=": _NOT_NONE + "{v0} <= {k0}",
+    ">": _NOT_NONE + "{v0} > {k0}",
+    ">=": _NOT_NONE + "{v0} >= {k0}",
+    "contains": _NOT_NONE + "{k0} in {v0}",
+    "startswith": _NOT_NONE + "{v0}.startswith({k0})",
+    "endswith": _NOT_NONE + "{v0}.endswith({k0})",
+}
 
 
-def _as_bytes(v: Any) -> bytes:
-    return v if isinstance(v, bytes) else str(v).encode("utf-8", "surrogateescape")
-
-
-def _pred(op: str, c: Any) -> Pred:
-    """A predicate on one non-None extracted value against constant ``c``."""
-    if op in ("=", "=="):
-        if isinstance(c, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-            return _in_nets((c,))
-        return lambda v: v == c
-    if op == "!=":
-        if isinstance(c, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-            inside = _in_nets((c,))
-            return lambda v: not inside(v)
-        return lambda v: v != c
-    if op == "<":
-        return lambda v: v < c
-    if op == "<=":
-        return lambda v: v <= c
-    if op == ">":
-        return lambda v: v > c
-    if op == ">=":
-        return lambda v: v >= c
-    if op == "contains":
-        return lambda v: c in v
-    if op == "icontains":
-        lc = c.lower()
-        return lambda v: lc in v.lower()
-    if op == "startswith":
-        return lambda v: v.startswith(c)
-    if op == "endswith":
-        return lambda v: v.endswith(c)
-    if op == "bcontains":
-        return lambda v: c in _as_bytes(v)
-    if op == "bstartswith":
-        return lambda v: _as_bytes(v).startswith(c)
-    if op in ("glob", "iglob"):
-        rx = re.compile(fnmatch.translate(c), re.S | (re.I if op == "iglob" else 0))
-        return lambda v: rx.match(v) is not None
-    if op == "regex":
-        # libsinsp matches RE2 with ANCHOR_BOTH: the whole value must match.
-        rx = re.compile(c)
-        return lambda v: rx.fullmatch(v) is not None
-    raise AssertionError(op)
-
-
-def _check(node: Check, scope: Scope) -> Matcher:
+def _check(node: Check, scope: Scope) -> Test:
     ref = _ref(node.field)
-    x = ref.extract
     op = node.op
     tclass = _type_class(ref.type)
     allowed = _OPS_BY_TYPE.get(tclass)
@@ -339,8 +234,8 @@ def _check(node: Check, scope: Scope) -> Matcher:
         )
     if op == "exists":
         if ref.kind == "scalar":
-            return lambda e: x(e) is not None
-        return lambda e: bool(x(e))
+            return _test(node, None, "{v0} is not None", (), ref)
+        return _test(node, None, "bool({v0})", (), ref)
     operand = node.operand
     if isinstance(operand, FieldExpr):
         return _field_vs_field(node, ref, _ref(operand))
@@ -364,22 +259,17 @@ def _check(node: Check, scope: Scope) -> Matcher:
         "icontains",
     ):
         c = str(c)
-    p = _pred(op, c)
-    if ref.kind == "scalar":
-        if op in ("=", "==") and not isinstance(c, (ipaddress.IPv4Network, ipaddress.IPv6Network)):
-            return lambda e: x(e) == c
-        if op == "contains":
-            return lambda e: (v := x(e)) is not None and c in v
-        if op == "startswith":
-            return lambda e: (v := x(e)) is not None and v.startswith(c)
-        if op == "endswith":
-            return lambda e: (v := x(e)) is not None and v.endswith(c)
-        return lambda e: (v := x(e)) is not None and p(v)
-    return lambda e: bool(vals := x(e)) and any(p(v) for v in vals)
+    key = (operand.text, operand.quoted)
+    if ref.kind != "scalar":
+        return _test(node, key, "{k0}({v0})", (ops.any_of(ops.pred(op, c)),), ref)
+    if isinstance(c, ops.NETWORKS) or op not in _INLINE:
+        if op == "icontains":
+            return _test(node, key, _NOT_NONE + "{k0} in {v0}.lower()", (c.lower(),), ref)
+        return _test(node, key, _NOT_NONE + "{k0}({v0})", (ops.pred(op, c),), ref)
+    return _test(node, key, _INLINE[op], (c,), ref)
 
 
-def _list_check(node: Check, ref: FieldRef, lst: ListExpr, scope: Scope) -> Matcher:
-    x = ref.extract
+def _list_check(node: Check, ref: FieldRef, lst: ListExpr, scope: Scope) -> Test:
     op = node.op
     if lst.bare_name and lst.items[0].text not in scope.lists:
         raise CompileError(f"undefined list {lst.items[0].text!r}", "undefined-list", lst.offset)
@@ -389,6 +279,7 @@ def _list_check(node: Check, ref: FieldRef, lst: ListExpr, scope: Scope) -> Matc
         exc.offset = lst.offset
         raise
     values = tuple(_const(ref, Value(t, True, lst.offset), "=") for t in texts)
+    key = texts
     if op == "pmatch":
         if ref.type != "string":
             raise CompileError(
@@ -396,45 +287,25 @@ def _list_check(node: Check, ref: FieldRef, lst: ListExpr, scope: Scope) -> Matc
                 "bad-operator",
                 node.offset,
             )
-        p = _pmatch(tuple(str(v) for v in values))
+        p = ops.pmatch(tuple(str(v) for v in values))
     elif ref.type == "ipnet":
-        nets = tuple(values)
-        p = _in_nets(nets)
+        p = ops.in_nets(tuple(values))
     else:
         s = frozenset(values)
-
-        def p(v: Any) -> bool:
-            return v in s
-
         if ref.kind == "scalar":
-            return lambda e: x(e) in s
+            return _test(node, key, "{v0} in {k0}", (s,), ref)
         if ref.kind == "list" and op == "in":
-            return lambda e: bool(vals := x(e)) and all(v in s for v in vals)
-        return lambda e: bool(vals := x(e)) and not s.isdisjoint(vals)
+            return _test(node, key, "{k0}({v0})", (ops.all_of(s.__contains__),), ref)
+        return _test(node, key, "bool({v0}) and not {k0}.isdisjoint({v0})", (s,), ref)
     if ref.kind == "scalar":
-        return lambda e: (v := x(e)) is not None and p(v)
+        return _test(node, key, _NOT_NONE + "{k0}({v0})", (p,), ref)
     if ref.kind == "list" and op == "in":
-        return lambda e: bool(vals := x(e)) and all(p(v) for v in vals)
-    return lambda e: bool(vals := x(e)) and any(p(v) for v in vals)
+        return _test(node, key, "{k0}({v0})", (ops.all_of(p),), ref)
+    return _test(node, key, "{k0}({v0})", (ops.any_of(p),), ref)
 
 
-_FIELD_OPS: dict[str, Callable[[Any, Any], bool]] = {
-    "=": lambda a, b: a == b,
-    "==": lambda a, b: a == b,
-    "!=": lambda a, b: a != b,
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-    "contains": lambda a, b: str(b) in str(a),
-    "icontains": lambda a, b: str(b).lower() in str(a).lower(),
-    "startswith": lambda a, b: str(a).startswith(str(b)),
-    "endswith": lambda a, b: str(a).endswith(str(b)),
-}
-
-
-def _field_vs_field(node: Check, left: FieldRef, right: FieldRef) -> Matcher:
-    fn = _FIELD_OPS.get(node.op)
+def _field_vs_field(node: Check, left: FieldRef, right: FieldRef) -> Test:
+    fn = ops.FIELD_OPS.get(node.op)
     if fn is None:
         raise CompileError(
             f"operator {node.op!r} cannot compare two fields", "bad-operator", node.offset
@@ -445,17 +316,13 @@ def _field_vs_field(node: Check, left: FieldRef, right: FieldRef) -> Matcher:
             "bad-operand",
             node.offset,
         )
-    x, y = left.extract, right.extract
+    many = left.kind != "scalar"
 
-    def m(e: Event) -> bool:
-        a = x(e)
-        if a is None:
+    def both(a: Any, b: Any) -> bool:
+        if a is None or b is None:
             return False
-        b = y(e)
-        if b is None:
-            return False
-        if left.kind != "scalar":
+        if many:
             return any(fn(v, b) for v in a)
         return fn(a, b)
 
-    return m
+    return _test(node, right.text, "{k0}({v0}, {v1})", (both,), left, right)

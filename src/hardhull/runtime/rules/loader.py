@@ -18,7 +18,13 @@ from typing import Any, Protocol
 from hardhull.errors import RuleLoadError
 from hardhull.model.event import Priority
 from hardhull.runtime.rules import collect
-from hardhull.runtime.rules.compiler import CompileError, MacroDef, Scope, compile_node
+from hardhull.runtime.rules.compiler import (
+    CompileError,
+    MacroDef,
+    Scope,
+    compile_node,
+    lower_node,
+)
 from hardhull.runtime.rules.exceptions import fold
 from hardhull.runtime.rules.model import (
     CompiledRule,
@@ -79,7 +85,7 @@ class Compiler:
             return
         self.scope._stack.clear()
         try:
-            compile_node(MacroRef(name, 0), self.scope)
+            lower_node(MacroRef(name, 0), self.scope)
         except CompileError as exc:
             owner = exc.macro or name
             md.failed = md.failed or exc
@@ -97,7 +103,7 @@ class Compiler:
         shift = 1 if full is not text else 0
         try:
             self.scope._stack.clear()
-            return compile_node(parse_condition(full), self.scope)
+            return compile_node(parse_condition(full), self.scope, what)
         except (ConditionSyntaxError, CompileError) as exc:
             code = exc.code if isinstance(exc, CompileError) else "syntax"
             off = exc.offset
