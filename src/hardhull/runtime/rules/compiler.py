@@ -195,6 +195,14 @@ def _const(ref: FieldRef, v: Value, op: str) -> Any:
 
 
 def _test(node: Check, key: Any, template: str, consts: tuple[Any, ...], *refs: FieldRef) -> Test:
+    merge: tuple[str, Any] | None = None
+    if refs[0].kind == "scalar" and len(refs) == 1:
+        if template == "{v0} in {k0}":
+            merge = ("in", consts[0])
+        elif template == "{v0} == {k0}" and isinstance(consts[0], (str, int)):
+            merge = ("in", frozenset(consts))
+        elif node.op in ("startswith", "endswith") and template == _INLINE[node.op]:
+            merge = (node.op, (consts[0],))
     op_cost = _OP_COST.get(node.op, 1 if node.op in ("contains", "startswith", "endswith") else 0)
     return Test(
         key=repr((tuple(r.text for r in refs), node.op, key)),
@@ -203,6 +211,7 @@ def _test(node: Check, key: Any, template: str, consts: tuple[Any, ...], *refs: 
         consts=consts,
         cost=sum(value_cost(r) for r in refs) + op_cost,
         is_evt_type=refs[0].text == "evt.type",
+        merge=merge,
     )
 
 

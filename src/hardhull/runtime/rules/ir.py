@@ -29,6 +29,10 @@ class Test:
     consts: tuple[Any, ...]
     cost: int
     is_evt_type: bool = False
+    merge: tuple[str, Any] | None = None
+    """``("in", frozenset)`` for ``v in S`` / ``v == c`` on a scalar field,
+    ``("startswith"|"endswith", tuple)`` for those operators: tests of one field that
+    ``or`` (or ``and not``) can merge into one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +92,7 @@ def simplify(node: IR, *, top: bool = False) -> IR:
             if k not in seen:
                 seen.add(k)
                 flat.append(sub)
+    flat = _merge(flat, negated=kind is All)
     if len(flat) == 1:
         return flat[0]
 
@@ -97,3 +102,48 @@ def simplify(node: IR, *, top: bool = False) -> IR:
 
     flat.sort(key=order)
     return kind(tuple(flat))
+
+
+_TEMPLATES = {
+    "in": "{v0} in {k0}",
+    "startswith": "{v0} is not None and {v0}.startswith({k0})",
+    "endswith": "{v0} is not None and {v0}.endswith({k0})",
+}
+
+
+def _merge(items: list[IR], *, negated: bool) -> list[IR]:
+    """In an ``or``, ``x in A or x in B or x = c`` is ``x in A|B|{c}``, and the prefix
+    tests ``x startswith a or x startswith b`` one ``startswith((a, b))``; in an ``and``
+    the same holds for the negated tests (``not x in A and not x in B``)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i, n in enumerate(items):
+        t = n.item if negated and isinstance(n, Neg) else None if negated else n
+        if isinstance(t, Test) and t.merge is not None:
+            groups.setdefault((t.refs[0].text, t.merge[0]), []).append(i)
+    if all(len(g) < 2 for g in groups.values()):
+        return items
+    out: list[IR | None] = list(items)
+    for (_, how), idx in groups.items():
+        if len(idx) < 2:
+            continue
+        tests = [items[i].item if negated else items[i] for i in idx]  # type: ignore[union-attr]
+        assert all(isinstance(t, Test) for t in tests)
+        first = tests[0]
+        assert isinstance(first, Test) and first.merge is not None
+        if how == "in":
+            merged: Any = frozenset().union(*(t.merge[1] for t in tests))  # type: ignore[union-attr]
+        else:
+            merged = tuple(dict.fromkeys(x for t in tests for x in t.merge[1]))  # type: ignore[union-attr]
+        test = Test(
+            key=" | ".join(t.key for t in tests),  # type: ignore[union-attr]
+            refs=first.refs,
+            template=_TEMPLATES[how],
+            consts=(merged,),
+            cost=first.cost,
+            is_evt_type=first.is_evt_type,
+            merge=(how, merged),
+        )
+        out[idx[0]] = Neg(test) if negated else test
+        for i in idx[1:]:
+            out[i] = None
+    return [n for n in out if n is not None]
