@@ -126,16 +126,21 @@ def _merge(items: list[IR], *, negated: bool) -> list[IR]:
     for (_, how), idx in groups.items():
         if len(idx) < 2:
             continue
-        tests = [items[i].item if negated else items[i] for i in idx]  # type: ignore[union-attr]
-        assert all(isinstance(t, Test) for t in tests)
+        tests: list[Test] = []
+        for i in idx:
+            n = items[i]
+            t = n.item if isinstance(n, Neg) else n
+            assert isinstance(t, Test) and t.merge is not None
+            tests.append(t)
         first = tests[0]
-        assert isinstance(first, Test) and first.merge is not None
+        parts = [t.merge[1] for t in tests if t.merge is not None]
+        merged: Any
         if how == "in":
-            merged: Any = frozenset().union(*(t.merge[1] for t in tests))  # type: ignore[union-attr]
+            merged = frozenset().union(*parts)
         else:
-            merged = tuple(dict.fromkeys(x for t in tests for x in t.merge[1]))  # type: ignore[union-attr]
+            merged = tuple(dict.fromkeys(x for p in parts for x in p))
         test = Test(
-            key=" | ".join(t.key for t in tests),  # type: ignore[union-attr]
+            key=" | ".join(t.key for t in tests),
             refs=first.refs,
             template=_TEMPLATES[how],
             consts=(merged,),
