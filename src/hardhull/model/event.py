@@ -70,10 +70,29 @@ class ProcInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Mount:
+    """One mount of a container, as the engine's inspect data gives it: ``source`` on the
+    host, ``dest`` in the container, ``mode`` (engine options such as ``z`` or ``ro``),
+    ``rw`` and ``propagation`` (``rprivate``, ``shared``...)."""
+
+    source: str
+    dest: str
+    mode: str = ""
+    rw: bool = True
+    propagation: str = ""
+
+    def __str__(self) -> str:
+        """Falco's text: ``source:dest:mode:rdwr:propagation``."""
+        rdwr = "true" if self.rw else "false"
+        return f"{self.source}:{self.dest}:{self.mode}:{rdwr}:{self.propagation}"
+
+
+@dataclass(frozen=True, slots=True)
 class ContainerInfo:
     """What attribution learned about the container an event came from.
 
-    ``id`` is the 12-hex short id (``host`` for the host itself). ``image_digest`` is the
+    ``id`` is the 12-hex short id (``host`` for the host itself). ``mounts`` are in the
+    engine's order (``container.mount[0]`` is the first). ``image_digest`` is the
     ``sha256:...`` of the image manifest the container was started from when the engine
     knows it; empty when not known (never guessed).
     """
@@ -94,6 +113,7 @@ class ContainerInfo:
     pod_namespace: str = ""
     pod_uid: str = ""
     pod_labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    mounts: tuple[Mount, ...] = ()
 
     @property
     def workload(self) -> str:

@@ -674,17 +674,32 @@ def _c(get: Callable[[ContainerInfo], Any], raw_key: str) -> Factory:
     return factory
 
 
-def _mounts(e: Event) -> tuple[tuple[str, str, str, str, str], ...] | None:
-    """``container.mounts`` raw value: ``src:dest:mode:rdwr:propagation`` strings."""
+def _mounts_of(e: Event) -> tuple[tuple[str, str, str, str, str], ...] | None:
+    """The container's mounts as (source, dest, mode, rdwr, propagation) texts: from
+    :attr:`ContainerInfo.mounts`, else the raw ``container.mounts`` key
+    (``src:dest:mode:rdwr:propagation``, comma separated, as Falco prints it)."""
+    c = e.container
+    if c is not None and c.mounts:
+        return tuple(
+            (m.source, m.dest, m.mode, "true" if m.rw else "false", m.propagation) for m in c.mounts
+        )
     m = e.fields.get("container.mounts")
     if m is None:
         return None
-    items = m.split(",") if isinstance(m, str) else list(m)
+    items = [i for i in m.split(",") if i] if isinstance(m, str) else list(m)
     out = []
     for item in items:
         parts = [*str(item).split(":"), "", "", "", "", ""][:5]
         out.append((parts[0], parts[1], parts[2], parts[3], parts[4]))
     return tuple(out)
+
+
+_mounts = memo(_mounts_of)
+
+
+def _mounts_text(e: Event) -> str | None:
+    m = _mounts(e)
+    return None if m is None else ",".join(":".join(x) for x in m)
 
 
 def _mount_factory(col: int) -> Factory:
@@ -805,10 +820,11 @@ _f(
         )
     ),
 )
-raw(
+_f(
     "container.mounts",
     "string",
     "container mounts (source:dest:mode:rdwr:propagation, comma separated)",
+    lambda _a: _mounts_text,
 )
 for _n, _col, _d in (
     ("container.mount.source", 0, "mount source by index or by destination path (glob)"),
@@ -843,8 +859,11 @@ def _mount_whole(arg: str | None) -> Extractor:
         m = _mounts(e)
         if m is None:
             return None
-        for i, mount in enumerate(m):
-            if (arg.isdigit() and i == int(arg)) or fnmatch.fnmatchcase(mount[0], arg):
+        if arg.isdigit():
+            n = int(arg)
+            return ":".join(m[n]) if n < len(m) else None
+        for mount in m:
+            if fnmatch.fnmatchcase(mount[0], arg):
                 return ":".join(mount)
         return None
 
