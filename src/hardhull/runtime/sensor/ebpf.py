@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import select
 import threading
 import time
 from collections.abc import Iterator
@@ -40,6 +41,7 @@ class EbpfSensor:
         self.received = 0
         self.skipped_syscalls: tuple[str, ...] = ()
         self._closed = False
+        self._early: list[Event] = []
 
     def start(self) -> None:
         if not self._bpftrace:
@@ -62,8 +64,11 @@ class EbpfSensor:
             BPFTRACE_PERF_RB_PAGES=str(PERF_RB_PAGES),
             BPFTRACE_MAP_KEYS_MAX="65536",
         )
+        # bpftrace block-buffers stdout into a pipe; stdbuf makes it flush every line
+        stdbuf = shutil.which("stdbuf")
+        prefix = [stdbuf, "-oL"] if stdbuf else []
         self._proc = subprocess.Popen(
-            [self._bpftrace, "-f", "json", str(self._script), str(os.getpid())],
+            [*prefix, self._bpftrace, "-f", "json", str(self._script), str(os.getpid())],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -84,10 +89,43 @@ class EbpfSensor:
                 self._proc.wait()
                 raise SensorError("bpftrace could not load the sensor program: " + self._errors())
             if '"attached_probes"' in line:
-                return
-            self.decoder.line(line)
+                if self._wait_live(deadline):
+                    return
+                break
+            self._keep(self.decoder.line(line))
         self.close()
         raise SensorError("bpftrace did not attach its probes in time")
+
+    def _keep(self, ev: Event | None) -> None:
+        if ev is not None:
+            self._early.append(ev)
+
+    def _wait_live(self, deadline: float) -> bool:
+        """bpftrace reports ``attached_probes`` before every probe is live: start a marker
+        process until the fork probe (attached last) reports it, keeping the events seen
+        meanwhile."""
+        assert self._proc is not None and self._proc.stdout is not None
+        assert self.decoder is not None
+        stdout = self._proc.stdout
+        me = str(os.getpid())
+        next_probe = 0.0
+        while time.monotonic() < deadline:
+            if time.monotonic() >= next_probe:
+                # a shell that forks: the fork record names our pid as its grandparent
+                subprocess.run(["sh", "-c", "/bin/true; /bin/true"], check=False)
+                next_probe = time.monotonic() + 0.5
+            ready, _, _ = select.select([stdout], [], [], 0.2)
+            if not ready:
+                continue
+            line = stdout.readline()
+            if not line:
+                return False
+            if line.startswith('{"type": "printf", "data": "75\\u001f'):
+                parts = line.split("\\u001f")
+                if len(parts) > 7 and parts[4] == me:
+                    return True
+            self._keep(self.decoder.line(line))
+        return False
 
     def _drain_stderr(self) -> None:
         proc = self._proc
@@ -113,6 +151,10 @@ class EbpfSensor:
         assert self._proc is not None and self._proc.stdout is not None
         assert self.decoder is not None
         decode = self.decoder.line
+        early, self._early = self._early, []
+        for ev in early:
+            self.received += 1
+            yield ev
         for line in self._proc.stdout:
             ev = decode(line)
             if ev is not None:

@@ -145,16 +145,19 @@ class Decoder:
     malformed: int = 0
     lost: int = 0
     partial: int = 0
+    last_malformed: str = ""
     boot_offset: int = field(default_factory=lambda: time.time_ns() - time.monotonic_ns())
     _argv: dict[int, dict[int, str]] = field(default_factory=dict)
     _extra: dict[int, list[str]] = field(default_factory=dict)
 
     def line(self, raw: str) -> Event | None:
         """Decode one stdout line of ``bpftrace -f json``; ``None`` for non-events."""
+        if not raw.strip():
+            return None
         try:
             obj = json.loads(_HIGH_BYTE.sub(r"\\u00\1", raw))
         except ValueError:
-            self.malformed += 1
+            self._bad(raw)
             return None
         if not isinstance(obj, dict):
             self.malformed += 1
@@ -174,8 +177,12 @@ class Decoder:
         try:
             return self.record(decode_text(data.rstrip("\n")))
         except (ValueError, IndexError, KeyError, OSError, struct.error):
-            self.malformed += 1
+            self._bad(raw)
             return None
+
+    def _bad(self, raw: str) -> None:
+        self.malformed += 1
+        self.last_malformed = raw[:200]
 
     def record(self, text: str) -> Event | None:
         parts = text.split(SEP)
