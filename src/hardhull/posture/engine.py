@@ -136,25 +136,40 @@ def run_posture(
     gaps: list[Gap] = []
     check_list = tuple(checks)
     counts, findings = out.counts, out.findings
+    # passes of the resource being checked (item.ref None, the common case), per namespace
+    # and control: counted without a (control, namespace) key per pass, merged at the end
+    own: dict[str | None, dict[str, int]] = {}
     for resource in resources:
         ref = resource.ref
+        here = own.get(ref.namespace)
+        if here is None:
+            here = own[ref.namespace] = {}
         for check in check_list:
             try:
                 # _Collector.add inlined: this loop runs once per (resource, check)
                 for item in check.evaluate(resource, ctx):
-                    if type(item) is Pass:
-                        target = item.ref or ref
+                    if type(item) is not Pass:
+                        findings.append(item)
+                        continue
+                    if item.ref is None:
+                        rule_id = item.rule_id
+                        here[rule_id] = here.get(rule_id, 0) + 1
+                        target = ref
+                    else:
+                        target = item.ref
                         key = (item.rule_id, target.namespace)
                         counts[key] = counts.get(key, 0) + 1
-                        if show_passed:
-                            findings.append(pass_finding(item, target))
-                    else:
-                        findings.append(item)
+                    if show_passed:
+                        findings.append(pass_finding(item, target))
             except Exception as exc:
                 if strict:
                     raise
                 out.findings.append(_error(check, exc, resource))
                 gaps.append(Gap("check-error", ref.label(), f"{_check_name(check)}: {exc}"))
+    for namespace, by_rule in own.items():
+        for rule_id, n in by_rule.items():
+            key = (rule_id, namespace)
+            counts[key] = counts.get(key, 0) + n
     for cluster_check in cluster_checks:
         try:
             out.add(cluster_check.evaluate_all(ctx), None)

@@ -38,11 +38,16 @@ class ResourcesCheck:
         out: list[CheckResult] = []
         for c in containers(tpl):
             res = as_map(c.obj.get("resources"))
+            requests, limits = as_map(res.get("requests")), as_map(res.get("limits"))
             missing = [
-                f"{part}.{kind}"
-                for part in ("requests", "limits")
-                for kind in ("cpu", "memory")
-                if as_map(res.get(part)).get(kind) in (None, "")
+                name
+                for name, part, kind in (
+                    ("requests.cpu", requests, "cpu"),
+                    ("requests.memory", requests, "memory"),
+                    ("limits.cpu", limits, "cpu"),
+                    ("limits.memory", limits, "memory"),
+                )
+                if part.get(kind) in (None, "")
             ]
             if missing:
                 msg = f"{c.label} has no resources {', '.join(missing)}"

@@ -90,8 +90,11 @@ def host_path_volumes_1_0(meta: Obj, spec: Obj, cs: Walk) -> Outcome:
 
 def _handler_hosts(handler: object) -> list[str]:
     hosts: list[str] = []
+    if not is_map(handler):
+        return hosts
     for kind in ("httpGet", "tcpSocket"):
-        host = text(dig(handler, kind, "host"))
+        action = handler.get(kind)
+        host = "" if action is None else text(dig(action, "host"))
         if host:
             hosts.append(host)
     return hosts
