@@ -152,9 +152,9 @@ class EbpfSensor:
         assert self.decoder is not None
         decode = self.decoder.line
         early, self._early = self._early, []
-        for ev in early:
+        for first in early:
             self.received += 1
-            yield ev
+            yield first
         for line in self._proc.stdout:
             ev = decode(line)
             if ev is not None:

@@ -224,7 +224,7 @@ class Decoder:
         if kind != "S":
             raise ValueError(f"unknown record kind {kind!r}")
         sc = _BY_CODE[int(rest[0])]
-        args = self._args(sc, rest[1:], tid)
+        args = self._args(sc, rest[1:], tid, ret)
         return self._event(sc.name, ns, fields, container, ppid, ret, args, self_pid=pid)
 
     def _event(
@@ -293,7 +293,7 @@ class Decoder:
             self.table.exec(pid, ppid, info)
         return self._event(name, ns, fields, container, ppid, ret, {})
 
-    def _args(self, sc: Syscall, vals: list[str], tid: int) -> dict[str, Any]:
+    def _args(self, sc: Syscall, vals: list[str], tid: int, ret: int) -> dict[str, Any]:
         extras = self._extra.pop(tid, [])
         out: dict[str, Any] = {}
         it = iter(vals)
@@ -317,6 +317,7 @@ class Decoder:
         fields = {f"evt.arg.{k}": v for k, v in out.items() if not k.startswith("_")}
         if sc.name in ("open", "openat", "openat2"):
             self._open(fields, out)
+            fields["fd.num"] = ret
         elif sc.name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):
             fields["evt.arg.mode"] = file_mode(out["mode"])
         elif sc.name == "ptrace":
@@ -324,7 +325,11 @@ class Decoder:
         elif sc.name == "bpf":
             cmd = out["cmd"]
             fields["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
+        elif sc.name == "memfd_create":
+            fields["fd.num"] = ret
+            fields["fd.typechar"] = "o"
         elif sc.name in ("connect", "accept", "accept4"):
+            fields["fd.num"] = out["fd"] if sc.name == "connect" else ret
             fields.update(_socket(sc.name, out, _sk_values(sc.name, rest), extras))
         return fields
 
