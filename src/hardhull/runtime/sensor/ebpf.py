@@ -4,10 +4,10 @@
 from __future__ import annotations
 
 import os
+import select
 import shutil
 import subprocess
 import tempfile
-import select
 import threading
 import time
 from collections.abc import Iterator

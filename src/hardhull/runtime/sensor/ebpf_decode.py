@@ -18,7 +18,7 @@ from hardhull.runtime.proctable import ProcTable, container_info
 from hardhull.runtime.sensor.ebpf_script import SEP, SYSCALLS, Syscall
 
 _HIGH_BYTE = re.compile(r"\\uffffff([0-9a-f]{2})")
-_BY_CODE: dict[int, Syscall] = {code: sc for code, sc in enumerate(SYSCALLS, start=1)}
+_BY_CODE: dict[int, Syscall] = dict(enumerate(SYSCALLS, start=1))
 
 _ACCMODE = ("O_RDONLY", "O_WRONLY", "O_RDWR", "O_RDWR")
 _OPEN_FLAGS = (

@@ -9,6 +9,7 @@ does not say how many notifications were dropped, so each overrun counts one.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import select
@@ -63,7 +64,7 @@ def parse_messages(data: bytes) -> Iterator[tuple[int, int, tuple[int, ...]]]:
         if length < _NLMSGHDR.size or off + length > len(data):
             raise ValueError("truncated netlink message")
         body = off + _NLMSGHDR.size
-        idx, val, _s, _a, plen, _f = _CN_MSG.unpack_from(data, body)
+        idx, val, _s, _a, _plen, _f = _CN_MSG.unpack_from(data, body)
         if (idx, val) != (CN_IDX_PROC, CN_VAL_PROC):
             raise ValueError("not a proc connector message")
         ev = body + _CN_MSG.size
@@ -189,17 +190,16 @@ class ProcConnectorSensor:
         self._closed = True
         sock, self._sock = self._sock, None
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):
                 sock.send(subscribe_message(PROC_CN_MCAST_IGNORE))
-            except OSError:
-                pass
             sock.close()
 
 
 def _add_ids(fields: dict[str, Any], pid: int) -> None:
     """uid, loginuid and tty from /proc (best effort: the process may be gone)."""
     try:
-        status = open(f"/proc/{pid}/status").read()
+        with open(f"/proc/{pid}/status") as fh:
+            status = fh.read()
         for line in status.splitlines():
             if line.startswith("Uid:"):
                 fields["user.uid"] = int(line.split()[1])
