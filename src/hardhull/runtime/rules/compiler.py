@@ -16,8 +16,9 @@ from typing import Any
 
 from hardhull.errors import RuleLoadError
 from hardhull.runtime.fields import NUMERIC_TYPES, FieldRef, resolve_field
-from hardhull.runtime.rules import ops
+from hardhull.runtime.rules import evttypes, ops
 from hardhull.runtime.rules.codegen import generate, value_cost
+from hardhull.runtime.rules.evttypes import Types
 from hardhull.runtime.rules.ir import IR, All, AnyOf, Neg, Test, simplify
 from hardhull.runtime.rules.model import Matcher
 from hardhull.runtime.rules.parser import (
@@ -40,6 +41,7 @@ _OPS_BY_TYPE: dict[str, frozenset[str]] = {
     "ipaddr": frozenset({"=", "==", "!=", "in", "intersects", "exists"}),
     "ipnet": frozenset({"=", "==", "!=", "in", "intersects", "exists"}),
 }
+_LIST_FIELD_OPS = frozenset({"exists", "in", "intersects"})  # as libsinsp's list filters
 _OP_COST = {"glob": 4, "iglob": 4, "regex": 4, "pmatch": 4, "bcontains": 2, "bstartswith": 2}
 
 
@@ -64,7 +66,7 @@ class MacroDef:
     name: str
     ast: Node | None
     error: str | None = None
-    compiled: tuple[IR, EvtTypes] | None = None
+    compiled: tuple[IR, Types] | None = None
     failed: CompileError | None = None
     used: bool = False
 
@@ -102,37 +104,28 @@ def compile_node(node: Node, scope: Scope, label: str = "condition") -> tuple[Ma
     """Compile an AST into one generated function and its ``evt.type`` set;
     :class:`CompileError` on unknown fields, macros, bad operands."""
     ir, types = lower_node(node, scope)
-    return generate(simplify(ir, top=True), label), types
+    return generate(simplify(ir, top=True), label), types.public
 
 
-def lower_node(node: Node, scope: Scope) -> tuple[IR, EvtTypes]:
+def lower_node(node: Node, scope: Scope) -> tuple[IR, Types]:
     """The AST with macros inlined and checks compiled (see :mod:`ir`)."""
     if isinstance(node, Check):
         return _check(node, scope), _evt_types_of(node, scope)
     if isinstance(node, MacroRef):
         return _macro(node, scope)
     if isinstance(node, Not):
-        inner, _ = lower_node(node.item, scope)
-        return Neg(inner), None
+        inner, t = lower_node(node.item, scope)
+        return Neg(inner), evttypes.negate(t)
     parts = [lower_node(n, scope) for n in node.items]
     items = tuple(m for m, _ in parts)
     types = [t for _, t in parts]
     if isinstance(node, And):
-        known = [t for t in types if t is not None]
-        et: EvtTypes = None
-        if known:
-            et = known[0]
-            for t in known[1:]:
-                et = et & t
-        return All(items), et
+        return All(items), evttypes.conj(types)
     assert isinstance(node, Or)
-    et = None
-    if all(t is not None for t in types):
-        et = frozenset().union(*[t for t in types if t is not None])
-    return AnyOf(items), et
+    return AnyOf(items), evttypes.disj(types)
 
 
-def _macro(node: MacroRef, scope: Scope) -> tuple[IR, EvtTypes]:
+def _macro(node: MacroRef, scope: Scope) -> tuple[IR, Types]:
     md = scope.macros.get(node.name)
     if md is None:
         raise CompileError(
@@ -162,14 +155,14 @@ def _macro(node: MacroRef, scope: Scope) -> tuple[IR, EvtTypes]:
     return md.compiled
 
 
-def _evt_types_of(node: Check, scope: Scope) -> EvtTypes:
+def _evt_types_of(node: Check, scope: Scope) -> Types:
     if node.field.text != "evt.type":
-        return None
-    if node.op in ("=", "==") and isinstance(node.operand, Value):
-        return frozenset({node.operand.text})
+        return evttypes.UNKNOWN
+    if node.op in ("=", "==", "!=") and isinstance(node.operand, Value):
+        return evttypes.exact(frozenset({node.operand.text}), negated=node.op == "!=")
     if node.op in ("in", "intersects") and isinstance(node.operand, ListExpr):
-        return frozenset(scope.expand(node.operand.items))
-    return None
+        return evttypes.exact(frozenset(scope.expand(node.operand.items)))
+    return evttypes.UNKNOWN
 
 
 def _ref(expr: FieldExpr) -> FieldRef:
@@ -238,6 +231,13 @@ def _check(node: Check, scope: Scope) -> Test:
     if allowed is not None and op not in allowed:
         raise CompileError(
             f"operator {op!r} is not valid for field {ref.text} ({ref.type})",
+            "bad-operator",
+            node.offset,
+        )
+    if ref.kind == "list" and op not in _LIST_FIELD_OPS:
+        raise CompileError(
+            f"list field {ref.text} only supports the operators exists, in and intersects "
+            f"(not {op!r}); use an index such as {ref.text}[0] to compare one element",
             "bad-operator",
             node.offset,
         )

@@ -4,15 +4,14 @@ regexes, ``pmatch``, byte operators) and for list/any-of fields."""
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import ipaddress
-import posixpath
 import re
 from collections.abc import Callable
 from typing import Any
 
 from hardhull.runtime.fields import NUMERIC_TYPES, FieldRef
+from hardhull.runtime.rules import globs
 from hardhull.runtime.rules.parser import Value
 
 Pred = Callable[[Any], bool]
@@ -69,20 +68,7 @@ def in_nets(nets: tuple[Any, ...]) -> Pred:
 
 
 def pmatch(prefixes: tuple[str, ...]) -> Pred:
-    exact = frozenset(p.rstrip("/") or "/" for p in prefixes if "*" not in p)
-    globs = tuple(re.compile(fnmatch.translate(p.rstrip("/"))) for p in prefixes if "*" in p)
-
-    def p(v: Any) -> bool:
-        path = str(v)
-        while True:
-            if path in exact or any(g.match(path) for g in globs):
-                return True
-            parent = posixpath.dirname(path)
-            if parent == path or not parent:
-                return False
-            path = parent
-
-    return p
+    return globs.pmatch_pred(prefixes)
 
 
 def _as_bytes(v: Any) -> bytes:
@@ -122,8 +108,7 @@ def pred(op: str, c: Any) -> Pred:
     if op == "bstartswith":
         return lambda v: _as_bytes(v).startswith(c)
     if op in ("glob", "iglob"):
-        rx = re.compile(fnmatch.translate(c), re.S | (re.I if op == "iglob" else 0))
-        return lambda v: rx.match(v) is not None
+        return globs.glob_pred(c, casefold=op == "iglob")
     if op == "regex":
         # libsinsp matches RE2 with ANCHOR_BOTH: the whole value must match.
         rx = re.compile(c)

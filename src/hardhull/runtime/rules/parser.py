@@ -11,8 +11,11 @@ Grammar (as Falco's libsinsp parser reads it)::
     value   := quoted-string | bare-word | 'val(' field ')' | transformer '(' field ')'
     list    := '(' item (',' item)* ')' | list-name
 
-A bare word runs until whitespace, a parenthesis or a comma, so ``evt.dir = <`` and
-``fd.name startswith /etc/`` need no quotes. Offsets are kept for positioned errors.
+A bare word runs until whitespace, a parenthesis, a comma, ``=`` or a quote, so
+``evt.dir = <`` and ``fd.name startswith /etc/`` need no quotes (``a.b = c=`` is an error,
+as in libsinsp). A transformer's ``(`` follows its name directly (``b64 (x)`` is an
+error); ``val()`` only appears on the right-hand side; ``field[]`` is an error.
+Offsets are kept for positioned errors.
 """
 
 from __future__ import annotations
@@ -112,7 +115,8 @@ Node = And | Or | Not | Check | MacroRef
 
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*")
 _WS = re.compile(r"\s*")
-_BARE = re.compile(r"[^\s(),\"']+")
+_BARE = re.compile(r"[^\s(),=\"']+")  # libsinsp: no blank, parenthesis, comma, '=' or quote
+_RHS_FIELD = re.compile(r"(val|tolower|toupper|b64|basename|len)\(")
 
 
 class _Parser:
@@ -182,6 +186,8 @@ class _Parser:
             return node
         start = self.i
         field = self.field_expr()
+        if field.text.startswith("val("):
+            raise self.error("val() can only be used on the right-hand side", start)
         op = self.operator()
         if op is None:
             if "(" in field.text or "[" in field.text:
@@ -201,16 +207,18 @@ class _Parser:
             raise self.error("expected a field or macro name")
         self.i = m.end()
         name = m.group(0)
-        if name in TRANSFORMERS or name == "val":
+        if (name in TRANSFORMERS or name == "val") and self.s[self.i : self.i + 1] == "(":
+            self.i += 1
+            inner = self.field_expr()
+            if name == "val" and "(" in inner.text:
+                raise self.error("val() takes a field, not a transformer", inner.offset)
             self.ws()
-            if self.i < len(self.s) and self.s[self.i] == "(":
-                self.i += 1
-                inner = self.field_expr()
-                self.ws()
-                if self.i >= len(self.s) or self.s[self.i] != ")":
-                    raise self.error(f"missing ')' after {name}(")
-                self.i += 1
-                return FieldExpr(f"{name}({inner.text})", start)
+            if self.i >= len(self.s) or self.s[self.i] != ")":
+                raise self.error(f"missing ')' after {name}(")
+            self.i += 1
+            return FieldExpr(f"{name}({inner.text})", start)
+        if (name in TRANSFORMERS or name == "val") and re.match(r"\s+\(", self.s[self.i :]):
+            raise self.error(f"no blank allowed between {name} and '('", self.i)
         if "." not in name and self.s[self.i : self.i + 1] == "(":
             raise self.error(
                 f"unknown field transformer {name!r} "
@@ -221,6 +229,8 @@ class _Parser:
             close = self.s.find("]", self.i)
             if close < 0:
                 raise self.error("missing ']' in field argument")
+            if close == self.i + 1:
+                raise self.error("empty field argument '[]'")
             name += self.s[self.i : close + 1]
             self.i = close + 1
         return FieldExpr(name, start)
@@ -244,7 +254,7 @@ class _Parser:
         c = self.s[self.i]
         if c in "\"'":
             return self.quoted()
-        m = re.compile(r"(val|tolower|toupper|b64|basename|len)\s*\(").match(self.s, self.i)
+        m = _RHS_FIELD.match(self.s, self.i)
         if m:
             return self.field_expr()
         m = _BARE.match(self.s, self.i)
