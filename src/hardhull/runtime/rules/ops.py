@@ -58,11 +58,21 @@ def _addr(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
 
 
 def in_nets(nets: tuple[Any, ...]) -> Pred:
+    """True when the value is an address inside one of ``nets`` (same IP version)."""
+    by_version: dict[int, tuple[tuple[int, int], ...]] = {
+        ver: tuple((int(n.network_address), int(n.netmask)) for n in nets if n.version == ver)
+        for ver in (4, 6)
+    }
+
     def p(v: Any) -> bool:
-        a = _addr(str(v))
+        a = _addr(v if type(v) is str else str(v))
         if a is None:
             return False
-        return any(a in n for n in nets if n.version == a.version)
+        x = int(a)
+        for net, mask in by_version[a.version]:  # noqa: SIM110
+            if x & mask == net:
+                return True
+        return False
 
     return p
 
