@@ -20,7 +20,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import yaml
@@ -34,6 +34,124 @@ MAX_DEPTH = 100
 SUFFIXES = (".yaml", ".yml", ".json")
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+_TAG = "tag:yaml.org,2002:"
+_STR, _MAP, _SEQ = _TAG + "str", _TAG + "map", _TAG + "seq"
+#: Scalar tags built with SafeConstructor's own functions on the fast path.
+_SCALARS = frozenset({_TAG + "null", _TAG + "bool", _TAG + "int", _TAG + "float"})
+_RESOLVED_MAX = 65_536  # plain scalars whose resolved tag is remembered (then restart)
+
+
+class _Fallback(Exception):
+    """The document uses something the fast path leaves to PyYAML's constructor."""
+
+
+class _FastLoader(_LOADER):  # type: ignore[misc]
+    """PyYAML's safe loader with a one-pass builder for the documents Kubernetes manifests
+    are made of: mappings, sequences and str/int/float/bool/null scalars (aliases shared
+    as PyYAML shares them), no merge keys or other tags, at most :data:`MAX_DEPTH` deep.
+    Anything else falls back to the inherited constructor, so the result is always what
+    ``yaml.load(..., Loader=CSafeLoader)`` gives. ``fast`` says which path built the last
+    document (the fast one has checked the depth already). Plain scalars' resolved tags
+    are remembered across documents (the resolver's regexes are the same for every one).
+    """
+
+    _resolved: ClassVar[dict[str, str]] = {}
+
+    def __init__(self, stream: bytes) -> None:
+        super().__init__(stream)
+        self.fast = False
+        self._aliases_possible = b"&" in stream
+
+    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
+        if kind is yaml.ScalarNode and not self.yaml_path_resolvers:
+            if not implicit[0]:
+                return self.DEFAULT_SCALAR_TAG
+            cache = _FastLoader._resolved
+            tag = cache.get(value)
+            if tag is None:
+                tag = super().resolve(kind, value, implicit)
+                if len(cache) >= _RESOLVED_MAX:
+                    cache.clear()
+                cache[value] = tag
+            return tag
+        return super().resolve(kind, value, implicit)
+
+    def construct_document(self, node: Any) -> Any:
+        self.fast = False
+        try:
+            if self._aliases_possible:
+                data = self._build_shared(node, 1, {})[0]
+            else:
+                data = self._build(node, 1)
+        except _Fallback:
+            return super().construct_document(node)
+        self.fast = True
+        return data
+
+    def _build(self, node: Any, depth: int) -> Any:
+        if depth > MAX_DEPTH:
+            raise _Fallback
+        tag = node.tag
+        if type(node) is yaml.ScalarNode:
+            if tag == _STR:
+                return node.value
+            if tag in _SCALARS:
+                return self.yaml_constructors[tag](self, node)
+            raise _Fallback
+        if tag == _MAP and type(node) is yaml.MappingNode:
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode:
+                    raise _Fallback  # complex keys (and their errors): PyYAML's business
+                key = self._build(key_node, depth + 1)  # the key first, as PyYAML does
+                out[key] = self._build(value_node, depth + 1)
+            return out
+        if tag == _SEQ and type(node) is yaml.SequenceNode:
+            return [self._build(item, depth + 1) for item in node.value]
+        raise _Fallback
+
+    def _build_shared(
+        self, node: Any, depth: int, memo: dict[int, tuple[Any, int]]
+    ) -> tuple[Any, int]:
+        """:meth:`_build` for a stream with anchors: an aliased mapping or sequence is
+        built once and shared, as PyYAML does; returns the object and its height in
+        nested containers (an alias deeper than the original must still fit)."""
+        if depth > MAX_DEPTH:
+            raise _Fallback
+        if type(node) is yaml.ScalarNode:
+            return self._build(node, depth), 0
+        hit = memo.get(id(node))
+        if hit is not None:
+            if hit[0] is _Fallback or depth + hit[1] - 1 > MAX_DEPTH:
+                raise _Fallback  # a recursive structure, or too deep here
+            return hit
+        memo[id(node)] = (_Fallback, 0)  # in progress
+        tag = node.tag
+        height = 0
+        if tag == _MAP and type(node) is yaml.MappingNode:
+            out: dict[Any, Any] = {}
+            for key_node, value_node in node.value:
+                if type(key_node) is not yaml.ScalarNode:
+                    raise _Fallback
+                key = self._build(key_node, depth + 1)
+                value, sub = self._build_shared(value_node, depth + 1, memo)
+                out[key] = value
+                height = max(height, sub)
+            built: tuple[Any, int] = (out, height + 1)
+        elif tag == _SEQ and type(node) is yaml.SequenceNode:
+            items: list[Any] = []
+            for item in node.value:
+                value, sub = self._build_shared(item, depth + 1, memo)
+                items.append(value)
+                height = max(height, sub)
+            built = (items, height + 1)
+        else:
+            raise _Fallback
+        memo[id(node)] = built
+        return built
+
+
 _MARKER = re.compile(rb"^(?:---|\.\.\.)(?=[ \t\r\n]|$)", re.MULTILINE)
 
 _CORE = ("v1",)
@@ -106,7 +224,11 @@ class _Collector:
     def gap(self, kind: str, where: str, detail: str) -> None:
         self.gaps.append(Gap(kind=kind, subject=where, detail=detail))
 
-    def add(self, doc: Any, file: str, line: int, *, nested: bool = False) -> None:
+    def add(
+        self, doc: Any, file: str, line: int, *, nested: bool = False, shallow: bool = False
+    ) -> None:
+        """Keep ``doc`` (or the items of a ``List``), or record why not. ``shallow``: the
+        loader has checked that it is no deeper than :data:`MAX_DEPTH` already."""
         where = f"{file}:{line}"
         if doc is None:
             return
@@ -115,7 +237,7 @@ class _Collector:
             what = type(doc).__name__ if not isinstance(doc, str) else "a string"
             self.gap("not-an-object", where, f"document is {what}, not a Kubernetes object")
             return
-        if _depth_exceeds(doc, MAX_DEPTH):
+        if not shallow and _depth_exceeds(doc, MAX_DEPTH):
             self.gap("too-deep", where, f"document nested deeper than {MAX_DEPTH} levels")
             return
         kind, api = doc.get("kind"), doc.get("apiVersion")
@@ -126,7 +248,7 @@ class _Collector:
         if kind.endswith("List") and isinstance(items, list) and not nested:
             self.documents -= 1
             for item in items:
-                self.add(item, file, line, nested=True)
+                self.add(item, file, line, nested=True, shallow=shallow)
             return
         meta = doc.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
@@ -178,8 +300,10 @@ def _load_yaml(data: bytes, file: str, out: _Collector) -> None:
         if chunk.startswith(b"..."):
             offset += chunk.count(b"\n")
             continue
+        loader: _FastLoader | None = None
         try:
-            doc = yaml.load(chunk, Loader=_LOADER)
+            loader = _FastLoader(chunk)
+            doc = loader.get_single_data()
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             at = offset + mark.line if mark is not None else first
@@ -188,7 +312,10 @@ def _load_yaml(data: bytes, file: str, out: _Collector) -> None:
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             out.gap("malformed-yaml", f"{file}:{first}", f"malformed YAML: {exc}")
         else:
-            out.add(doc, file, first)
+            out.add(doc, file, first, shallow=loader.fast)
+        finally:
+            if loader is not None:
+                loader.dispose()
         offset += chunk.count(b"\n")
 
 
