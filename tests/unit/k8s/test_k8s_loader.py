@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from hardhull.errors import UsageError
 from hardhull.posture import loader
@@ -109,3 +110,52 @@ def test_json_files_directories_and_missing_paths(tmp_path: Path) -> None:
     assert result.files == 3
     with pytest.raises(UsageError, match="no such file"):
         load_paths([str(tmp_path / "nope.yaml")])
+
+
+# --- the one-pass builder gives what PyYAML's safe loader gives --------------------------
+
+_CM = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: %s}\ndata: %s\n"
+_SAME_AS_PYYAML = [
+    "{a: 1, b: [1, 2.5, -3], c: ~, d: null, e: yes, f: On, g: 'yes', h: 0x1F, i: 017}",
+    "{a: !!str 12, b: 1e3, c: .inf, d: '', e: \"x\\ty\", f: 2024-01-01}",
+    "{a: &p {x: [1, {y: 2}]}, b: *p, c: [*p, *p], s: &s str, t: *s}",
+    "{<<: {c: 3}, d: 4}",
+    "{bin: !!binary aGVsbG8=, o: !!omap [a: 1]}",
+    "{'1': a, 1: b, 1.0: c, true: d, null: e, dup: 1, dup: 2}",
+    "[" * 97 + "1" + "]" * 97,
+]
+
+
+@pytest.mark.parametrize("data", _SAME_AS_PYYAML)
+def test_documents_are_built_as_pyyaml_builds_them(data: str) -> None:
+    text = _CM % ("x", data)
+    expected = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    (got,) = load_bytes(text.encode(), "x.yaml").resources
+    assert repr(got.obj) == repr(expected)  # repr: 1, 1.0 and True stay apart
+
+
+def test_aliases_stay_shared_objects() -> None:
+    text = _CM % ("x", "{a: &p {x: [1]}, b: *p, c: [*p]}")
+    (got,) = load_bytes(text.encode(), "x.yaml").resources
+    data = got.obj["data"]
+    assert data["a"] is data["b"] is data["c"][0]
+
+
+@pytest.mark.parametrize(
+    ("data", "gap"),
+    [
+        ("[" * 99 + "]" * 99, None),  # 100 levels of containers with the root: allowed
+        ("[" * 100 + "]" * 100, "too-deep"),
+        # an alias used deeper than its anchor must still fit
+        ("{a: &d " + "[" * 95 + "1" + "]" * 95 + ", b: [[[[[[[[*d]]]]]]]]}", "too-deep"),
+        ("{a: &d " + "[" * 90 + "1" + "]" * 90 + ", b: [[[[*d]]]]}", None),
+        ("&r {self: *r}", "too-deep"),  # recursive: PyYAML builds it, the depth check stops it
+        ("{k: !!int abc}", "malformed-yaml"),
+        ("{? [1, 2] : z}", "malformed-yaml"),
+        ("!custom {a: 1}", "malformed-yaml"),
+    ],
+)
+def test_depth_and_errors_on_the_fast_path(data: str, gap: str | None) -> None:
+    result = load_bytes((_CM % ("x", data)).encode(), "x.yaml")
+    assert [g.kind for g in result.gaps] == ([gap] if gap else [])
+    assert len(result.resources) == (0 if gap else 1)
