@@ -179,18 +179,17 @@ def test_container_events_carry_its_id(ebpf: Collector, image: str) -> None:
     name = f"hh-sensor-{uuid.uuid4().hex[:8]}"
     marker = uuid.uuid4().hex[:16]
     try:
-        subprocess.run(
-            ["podman", "run", "-d", "--name", name, image, "sleep", "600"],
-            check=True,
+        script = f"cat /etc/passwd >/dev/null; echo {marker} > /tmp/{marker}; sleep 3"
+        run = subprocess.run(
+            ["podman", "run", "--name", name, image, "sh", "-c", script],
             capture_output=True,
+            text=True,
+            check=False,
         )
+        assert run.returncode == 0, run.stderr
         full = subprocess.run(
             ["podman", "inspect", "-f", "{{.Id}}", name], check=True, capture_output=True, text=True
         ).stdout.strip()
-        script = f"cat /etc/passwd >/dev/null; echo {marker} > /tmp/{marker}"
-        subprocess.run(
-            ["podman", "exec", name, "sh", "-c", script], check=True, capture_output=True
-        )
         ev = ebpf.wait_for(
             lambda e: (
                 e.type == "execve"

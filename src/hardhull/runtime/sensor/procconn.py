@@ -161,6 +161,11 @@ class ProcConnectorSensor:
                 fields["proc.ancestors"] = self.table.ancestors(entry.ppid)
             return Event("syscall", "procexit", ts + self._boot, fields, container)
         entry = read_proc_entry(pid)
+        for _ in range(3):  # cmdline can read empty right at the notification: retry
+            if entry is None or entry.info.exe:
+                break
+            time.sleep(0.001)
+            entry = read_proc_entry(pid)
         fields.update({"evt.res": "SUCCESS", "evt.rawres": 0})
         if entry is None:
             self.partial += 1
