@@ -5,7 +5,7 @@ Tolerant of malformed input: a field of the wrong type reads as absent, never ra
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -78,6 +78,8 @@ class PodTemplate:
     metadata: Mapping[str, Any]
     batch: bool
     all_containers: tuple[Container, ...]
+    #: True when every container is in ``containers`` (no init or ephemeral ones)
+    only_main: bool = False
 
 
 #: A one-entry memo of :func:`pod_template`, ``(resource, template)``: the engine runs
@@ -142,13 +144,20 @@ def _pod_template(resource: Resource) -> PodTemplate | None:
         for i, item in enumerate(as_list(node.get(section)))
         if type(item) is dict or isinstance(item, Mapping)
     )
-    return PodTemplate(node, path, metadata, resource.ref.kind in BATCH_KINDS, walked)
+    only_main = all(c.section == "containers" for c in walked)
+    return PodTemplate(node, path, metadata, resource.ref.kind in BATCH_KINDS, walked, only_main)
 
 
 def containers(
     tpl: PodTemplate, *, init: bool = True, ephemeral: bool = False
-) -> Iterator[Container]:
+) -> Iterable[Container]:
     """The containers of ``tpl`` (then init, then ephemeral ones when asked for)."""
+    if tpl.only_main:
+        return tpl.all_containers
+    return _filtered(tpl, init, ephemeral)
+
+
+def _filtered(tpl: PodTemplate, init: bool, ephemeral: bool) -> Iterator[Container]:
     for c in tpl.all_containers:
         section = c.section
         if (
