@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import Finding, Gap, Severity, Status
+from hardhull.model import Finding, FindingKind, Gap, Severity, Status
 from hardhull.posture.engine import PassCount
 from hardhull.posture.gcpause import gc_paused
 from hardhull.posture.tally import ControlTally
@@ -76,12 +76,19 @@ class PostureReport:
 def finding_order(finding: Finding) -> tuple[object, ...]:
     """Stable order: by resource (file, line, kind, namespace, name), then rule id."""
     ref = finding.resource
-    where = (
-        (ref.file or "", ref.line or 0, ref.kind, ref.namespace or "", ref.name)
-        if ref is not None
-        else ("", 0, "", "", "")
+    if ref is None:
+        return ("", 0, "", "", "", finding.rule_id, finding.status, finding.message)
+    # the Status member itself: a StrEnum orders as its value, without the .value lookup
+    return (
+        ref.file or "",
+        ref.line or 0,
+        ref.kind,
+        ref.namespace or "",
+        ref.name,
+        finding.rule_id,
+        finding.status,
+        finding.message,
     )
-    return (*where, finding.rule_id, finding.status.value, finding.message)
 
 
 def ordered(findings: Iterable[Finding]) -> list[Finding]:
@@ -108,11 +115,14 @@ def passed_total(report: PostureReport) -> int:
 def summary(report: PostureReport) -> dict[str, Any]:
     """Counts by status (passes from the engine's counts, whether or not they were
     materialised) and, for active findings, severity; coverage flags."""
-    by_status = Counter(f.status.value for f in report.findings if f.status is not Status.PASS)
+    # counted by member, then named by value (the .value lookup costs more than counting)
+    statuses = Counter(f.status for f in report.findings if f.status is not Status.PASS)
+    by_status = Counter({status.value: n for status, n in statuses.items()})
     passes = passed_total(report)
     if passes:
         by_status[Status.PASS.value] = passes
-    by_severity = Counter(f.severity.value for f in report.findings if f.status in ACTIVE)
+    severities = Counter(f.severity for f in report.findings if f.status in ACTIVE)
+    by_severity = {severity.value: n for severity, n in severities.items()}
     return {
         "findings": len(report.findings),
         "by_status": dict(sorted(by_status.items())),
@@ -121,6 +131,57 @@ def summary(report: PostureReport) -> dict[str, Any]:
         "resources": report.resources,
         "coverage_complete": not report.gaps,
     }
+
+
+_VALUES: dict[object, str] = {
+    member: member.value for enum in (FindingKind, Status, Severity) for member in enum
+}
+
+
+def posture_json_finding(finding: Finding) -> dict[str, Any]:
+    """:func:`~hardhull.report.scan_json.json_finding`, equal to it (a unit test compares
+    them), built directly for the findings posture checks make (no package, locations
+    or scores): the generic one was most of the JSON report's time (issue 4)."""
+    if finding.package is not None or finding.locations or finding.scores:
+        return json_finding(finding)
+    sup = finding.suppressed
+    values = _VALUES
+    entry: dict[str, Any] = {
+        "kind": values[finding.kind],
+        "id": finding.rule_id,
+        "aliases": list(finding.aliases),
+        "severity": values[finding.severity],
+        "status": values[finding.status],
+        "title": finding.title,
+        "message": finding.message,
+        "subject": finding.subject,
+        "package": None,
+        "locations": [],
+        "layer": None,
+        "fixed_versions": list(finding.fixed_versions),
+        "fixable": bool(finding.fixed_versions),
+        "scores": [],
+        "kev": finding.kev,
+        "epss": finding.epss,
+        "references": list(finding.references),
+        "evidence": dict(finding.evidence),
+        "fix": finding.fix,
+        "suppressed": None
+        if sup is None
+        else {"kind": sup.kind, "reason": sup.reason, "source": sup.source, "expires": sup.expires},
+    }
+    ref = finding.resource
+    if ref is not None:
+        entry["rule_id"] = finding.rule_id
+        entry["resource"] = {
+            "kind": ref.kind,
+            "name": ref.name,
+            "namespace": ref.namespace,
+            "api_version": ref.api_version,
+            "file": ref.file,
+            "line": ref.line,
+        }
+    return entry
 
 
 def to_posture_dict(report: PostureReport) -> dict[str, Any]:
@@ -144,7 +205,7 @@ def to_posture_dict(report: PostureReport) -> dict[str, Any]:
         },
         "controls": [t.as_dict() for t in report.tallies],
         "summary": summary(report),
-        "findings": [json_finding(f) for f in ordered(report.findings)],
+        "findings": [posture_json_finding(f) for f in ordered(report.findings)],
         "coverage": {
             "files": report.files,
             "documents": report.documents,
@@ -217,6 +278,7 @@ __all__ = [
     "failing",
     "ordered",
     "passed_total",
+    "posture_json_finding",
     "render_posture_table",
     "summary",
     "to_posture_dict",

@@ -7,10 +7,21 @@ from collections.abc import Iterator
 
 import pytest
 
-from hardhull.model import Finding, FindingKind, ResourceRef, Severity, Status
+from hardhull.model import (
+    Finding,
+    FindingKind,
+    Location,
+    ResourceRef,
+    Score,
+    Severity,
+    Status,
+    Suppression,
+)
 from hardhull.posture.engine import PassCount
 from hardhull.posture.findings import plain_posture_finding, posture_finding
+from hardhull.posture.report import posture_json_finding
 from hardhull.posture.tally import tally
+from hardhull.report.scan_json import json_finding
 
 REF = ResourceRef("Deployment", "web", "shop", "apps/v1", "k8s/web.yaml", 7)
 
@@ -97,3 +108,31 @@ def test_tally_of_findings_from_a_generator() -> None:
 
     (only,) = tally(gen(), [])
     assert only.failed == 50
+
+
+@pytest.mark.parametrize(
+    "finding",
+    [
+        plain_posture_finding(
+            Status.FAIL, Severity.HIGH, "privileged", "t", "s", "m", (("path", "x"),), "fix", REF
+        ),
+        plain_posture_finding(Status.PASS, Severity.LOW, "r", "t", "s", "", (), None, REF),
+        dataclasses.replace(
+            _f("HH-K8S-015", Status.WARN, None),
+            suppressed=Suppression("exception", "ticket 1", "exceptions.yaml", "2030-01-01"),
+            aliases=("a",),
+            references=("https://example.test",),
+            fixed_versions=("1.2",),
+            kev=True,
+            epss=0.5,
+        ),
+        dataclasses.replace(
+            _f("CVE-1", Status.FAIL, None),
+            kind=FindingKind.VULNERABILITY,
+            locations=(Location("/usr/lib/x", "sha256:ab"),),
+            scores=(Score("CVSS_V3", "AV:N", 9.8),),
+        ),
+    ],
+)
+def test_posture_json_finding_equals_the_scan_documents(finding: Finding) -> None:
+    assert posture_json_finding(finding) == json_finding(finding)
