@@ -108,6 +108,20 @@ def _events_until(sensor: Any, stop: threading.Event) -> Iterator[Event]:
 @click.option("--record", type=click.Path(), help="Also write every event to this JSONL file.")
 @click.option("--stats-interval", type=float, default=60.0, show_default=True)
 @click.option("--keep-going", is_flag=True, help="Watch even when some rule files have errors.")
+@click.option(
+    "--start-podman-service",
+    is_flag=True,
+    help="Start `podman system service` for the watch's lifetime when nothing answers on "
+    "the podman socket (attribution of image and digest needs an engine API).",
+)
+@click.option("--podman-socket", help="podman API socket [default: /run/podman/podman.sock].")
+@click.option(
+    "--drift/--no-drift",
+    default=True,
+    show_default=True,
+    help="Binary drift: alert on execs of files the container's image does not have.",
+)
+@click.option("--drift-allow", type=click.Path(), help="Drift allow-list YAML.")
 def runtime_watch(
     rules: tuple[str, ...],
     sensor_choice: str,
@@ -119,6 +133,10 @@ def runtime_watch(
     record: str | None,
     stats_interval: float,
     keep_going: bool,
+    start_podman_service: bool,
+    podman_socket: str | None,
+    drift: bool,
+    drift_allow: str | None,
 ) -> None:
     """Watch this host's processes, files and connections with Falco-compatible rules.
 
@@ -135,7 +153,6 @@ def runtime_watch(
     if stats_interval <= 0:
         raise UsageError("--stats-interval must be positive")
     from hardhull.runtime.engine import Engine
-    from hardhull.runtime.engines import default_clients
     from hardhull.runtime.enrich import Enricher
     from hardhull.runtime.outputs import JsonLinesSink, SyslogSink, WebhookSink
     from hardhull.runtime.outputs_limit import RateLimiter
@@ -157,15 +174,29 @@ def runtime_watch(
         from hardhull.runtime.response_config import load_response_config
 
         config = load_response_config(response)
-    clients = default_clients()
+    from hardhull.runtime.watchsetup import build_parts
+
+    parts = build_parts(
+        start_podman=start_podman_service,
+        drift=drift,
+        drift_allow=drift_allow,
+        podman_socket=podman_socket,
+    )
+    for note in parts.notes:
+        click.echo(f"hardhull: {note}", err=True)
+    clients = parts.clients
     sinks: list[Any] = [RateLimiter(JsonLinesSink(sys.stdout if output == "-" else output))]
     if webhook:
         sinks.append(RateLimiter(WebhookSink(webhook)))
     if syslog:
         sinks.append(RateLimiter(SyslogSink()))
-    sensor, why = _pick_sensor(sensor_choice)
+    try:
+        sensor, why = _pick_sensor(sensor_choice)
+    except BaseException:
+        parts.close()
+        raise
     click.echo(f"hardhull: sensor {sensor.name}: {why}", err=True)
-    watch = _Watch(sensor, Engine(ruleset), Enricher(clients), sinks)
+    watch = _Watch(sensor, Engine(ruleset, drift=parts.drift), Enricher(clients), sinks)
     if config is not None:
         from hardhull.runtime.response import Responder
 
@@ -215,7 +246,15 @@ def runtime_watch(
             watch.responder.close()
         if watch.record is not None:
             watch.record.close()
+        parts.close()
         click.echo(watch.line(final=True), err=True)
+        if parts.drift is not None:
+            d = parts.drift.stats()
+            click.echo(
+                f"hardhull: drift: checks={d.checks} drift={d.drift} clean={d.clean} "
+                f"unknown={d.unknown} allowed={d.allowed} unverified={d.unverified}",
+                err=True,
+            )
         for rule, n in sorted(watch.per_rule.items(), key=lambda kv: (-kv[1], kv[0])):
             click.echo(f"hardhull:   {n:6d}  {rule}", err=True)
         time.sleep(0)

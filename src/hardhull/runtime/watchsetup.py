@@ -1,0 +1,76 @@
+"""Wiring for ``hardhull runtime watch``: engine API clients (optionally starting the
+podman API service for the watch's lifetime) and the binary-drift detector with its
+image-index cache. Kept out of the CLI module so other front ends (the agent) reuse it.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import platformdirs
+
+from hardhull.runtime.drift import DriftDetector
+from hardhull.runtime.drift_allow import DriftAllowList, load_allow_list
+from hardhull.runtime.engines import PODMAN_SOCKET, default_clients, start_podman_service
+from hardhull.runtime.engines_base import EngineClient
+from hardhull.runtime.imageindex import ImageIndexCache
+from hardhull.sources.base import SourceOptions
+
+
+@dataclass
+class WatchParts:
+    """What the watch owns besides sensor and rules; :meth:`close` stops what it started."""
+
+    clients: list[EngineClient]
+    drift: DriftDetector | None = None
+    index_cache: ImageIndexCache | None = None
+    service: subprocess.Popen[bytes] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def close(self) -> None:
+        if self.service is not None:
+            self.service.terminate()
+            try:
+                self.service.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.service.kill()
+            self.service = None
+
+
+def build_parts(
+    *,
+    start_podman: bool,
+    drift: bool,
+    drift_allow: str | None,
+    podman_socket: str | None = None,
+) -> WatchParts:
+    """Clients for every engine socket present (starting podman's API service first when
+    asked and nothing answers), and, unless ``drift`` is off, a drift detector whose
+    image indexes are read from the engine store and cached on disk."""
+    service = None
+    socket = Path(podman_socket) if podman_socket else PODMAN_SOCKET
+    notes: list[str] = []
+    if start_podman:
+        service = start_podman_service(socket)
+        notes.append(
+            f"started the podman API service on {socket}"
+            if service is not None
+            else f"podman API service already answering on {socket}"
+        )
+    clients = default_clients(podman=podman_socket)
+    if not clients:
+        notes.append(
+            "no container engine API socket found: events keep container ids only, "
+            "without image or pod (use --start-podman-service)"
+        )
+    parts = WatchParts(clients=clients, service=service, notes=notes)
+    if drift:
+        allow = load_allow_list(drift_allow) if drift_allow else DriftAllowList()
+        cache_dir = Path(platformdirs.user_cache_dir("hardhull")) / "drift-index"
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        options = SourceOptions(podman_socket=str(socket)) if podman_socket else None
+        parts.index_cache = ImageIndexCache(options=options, cache_dir=cache_dir)
+        parts.drift = DriftDetector(parts.index_cache.get, allow)
+    return parts
