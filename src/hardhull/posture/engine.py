@@ -32,6 +32,7 @@ from hardhull.posture.base import (
 from hardhull.posture.checks.podspec import WORKLOAD_KINDS
 from hardhull.posture.findings import posture_finding
 from hardhull.posture.pss import active_checks, pod_spec_of, walk
+from hardhull.posture.pss.helpers import present_keys
 from hardhull.posture.pss.model import CheckFn
 
 #: (control id, namespace or None, number of resources that passed it)
@@ -224,7 +225,7 @@ class PssCheck:
                 title = f"Pod Security Standards ({level}): {check.id}"
                 severity = self._severity(check.id, level)
                 shared = Pass(check.id, title, severity, evidence=evidence)
-                steps.append((variant.fn, check.id, title, severity, shared))
+                steps.append((variant.fn, variant.needs, check.id, title, severity, shared))
             plan = self._plans[key] = tuple(steps)
         return plan
 
@@ -239,11 +240,15 @@ class PssCheck:
         plan = self._plan(ctx)
         metadata, spec = found
         cs = walk(spec)
+        present = present_keys(metadata, spec, cs)
         out: list[CheckResult] = []
         ref = resource.ref
         subject = ""
         evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
-        for fn, check_id, title, severity, shared in plan:
+        for fn, needs, check_id, title, severity, shared in plan:
+            if needs and needs.isdisjoint(present):
+                out.append(shared)  # cannot forbid a pod that sets none of its fields
+                continue
             outcome = fn(metadata, spec, cs)
             if outcome.allowed:
                 out.append(shared)
@@ -259,8 +264,9 @@ class PssCheck:
         return out
 
 
-#: One PSS check as the adapter runs it: (function, id, title, severity, shared pass).
-_Step = tuple[CheckFn, str, str, Severity, Pass]
+#: One PSS check as the adapter runs it: (function, the fields it needs (see
+#: ``Variant.needs``), id, title, severity, shared pass).
+_Step = tuple[CheckFn, frozenset[str], str, str, Severity, Pass]
 
 
 __all__ = ["POD_KINDS", "PassCount", "PostureRun", "PssCheck", "pass_finding", "run_posture"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,10 +13,13 @@ from hardhull.posture.pss import (
     CHECKS_BY_ID,
     LATEST_VERSION,
     PssResult,
+    active_checks,
     evaluate_pod,
     parse_version,
     pod_spec_of,
+    walk,
 )
+from hardhull.posture.pss.helpers import present_keys
 
 
 def _pod(**spec: Any) -> dict[str, Any]:
@@ -144,3 +148,51 @@ def test_pss_pod_spec_of_pod_and_cronjob() -> None:
     assert pod_spec_of(cron) == (TEMPLATE["metadata"], TEMPLATE["spec"])
     assert pod_spec_of({"kind": "Service", "spec": {}}) is None
     assert pod_spec_of({"kind": "Deployment", "spec": {}}) is None
+
+
+def _fixture_pods() -> list[tuple[str, Any, Any]]:
+    import yaml
+
+    root = Path(__file__).resolve().parents[2] / "fixtures"
+    pods: list[tuple[str, Any, Any]] = []
+    for path in sorted((root / "pss").glob("*/*.yaml")):
+        pod = yaml.safe_load(path.read_text())["pod"]
+        pods.append((str(path), pod.get("metadata") or {}, pod.get("spec") or {}))
+    for path in sorted((root / "pss-upstream").rglob("*.yaml")):
+        for doc in yaml.safe_load_all(path.read_text()):
+            parts = pod_spec_of(doc) if isinstance(doc, dict) else None
+            if parts is not None:
+                pods.append((str(path), *parts))
+    return pods
+
+
+def test_variant_needs_never_skips_a_forbidding_check() -> None:
+    """A variant with ``needs`` forbids only pods that set one of those fields: checked
+    by calling every such variant directly on every fixture pod (the evaluator skips
+    the call when none is set)."""
+    pods = _fixture_pods()
+    assert len(pods) > 100
+    forbidding = 0
+    for check in CHECKS:
+        for variant in check.variants:
+            if not variant.needs:
+                continue
+            for name, meta, spec in pods:
+                cs = walk(spec)
+                if not variant.fn(meta, spec, cs).allowed:
+                    forbidding += 1
+                    present = present_keys(meta, spec, cs)
+                    assert not variant.needs.isdisjoint(present), (check.id, name)
+    assert forbidding > 50  # the fixtures do exercise the failing side
+
+
+def test_variant_needs_skip_gives_the_same_results() -> None:
+    for _, meta, spec in _fixture_pods():
+        for level in ("baseline", "restricted"):
+            for version in ("v1.0", "v1.19", "v1.25", "v1.31", "latest"):
+                fast = evaluate_pod(meta, spec, level, version)
+                slow = [
+                    (check.id, variant.fn(meta, spec, walk(spec)).allowed)
+                    for check, variant in active_checks(level, version)
+                ]
+                assert [(r.check_id, r.allowed) for r in fast] == slow

@@ -74,6 +74,18 @@ def walk(spec: Obj) -> Walk:
     return tuple(out)
 
 
+def present_keys(meta: Obj, spec: Obj, cs: Walk) -> set[str]:
+    """The keys set in the pod's and its containers' securityContexts, plus
+    ``"@annotations"`` when the pod has annotations (for :attr:`Variant.needs`)."""
+    keys = set(pod_sc(spec))
+    for _, sc in cs:
+        if sc is not None:
+            keys.update(sc)
+    if meta.get("annotations"):
+        keys.add("@annotations")
+    return keys
+
+
 def name_of(container: Obj) -> str:
     """A container's name (empty if unset)."""
     return text(container.get("name"))

@@ -26,6 +26,9 @@ class Outcome:
 
 ALLOWED = Outcome(allowed=True)
 
+#: The pseudo-key of :attr:`Variant.needs` for "the pod has annotations".
+ANNOTATIONS = "@annotations"
+
 
 def forbid(reason: str, detail: str) -> Outcome:
     """A forbidding outcome."""
@@ -53,12 +56,20 @@ class Variant:
     """The implementation of a check from ``min_version`` until the next variant.
 
     ``overrides`` names baseline checks that this (restricted) variant replaces when the
-    restricted level is evaluated, as PSA's ``OverrideCheckIDs`` do."""
+    restricted level is evaluated, as PSA's ``OverrideCheckIDs`` do.
+
+    ``needs``: when not empty, the variant can only forbid a pod that has at least one of
+    these keys in its or a container's securityContext (or, for :data:`ANNOTATIONS`,
+    non-empty annotations); other pods are allowed without calling ``fn`` (most pods
+    set few of the fields the baseline checks look at). Checks that forbid an *unset*
+    field (``runAsNonRoot``, ``allowPrivilegeEscalation``...) have none.
+    ``tests/unit/pss/test_pss_api.py`` checks the claim on every fixture pod."""
 
     min_version: PssVersion
     fn: CheckFn
     overrides: tuple[str, ...] = ()
     summary: str = ""
+    needs: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)

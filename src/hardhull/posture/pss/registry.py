@@ -15,8 +15,10 @@ from typing import Any
 from hardhull.posture.pss import baseline as b
 from hardhull.posture.pss import kernel as k
 from hardhull.posture.pss import restricted as r
-from hardhull.posture.pss.helpers import mapping, walk
+from hardhull.posture.pss.helpers import mapping, present_keys, walk
 from hardhull.posture.pss.model import (
+    ALLOWED,
+    ANNOTATIONS,
     BASELINE,
     LEVELS,
     PRIVILEGED,
@@ -28,12 +30,17 @@ from hardhull.posture.pss.model import (
 )
 from hardhull.posture.pss.version import PssVersion, PssVersionError, parse_version, v1
 
+
+def _keys(*keys: str) -> frozenset[str]:
+    return frozenset(keys)
+
+
 CHECKS: tuple[PssCheck, ...] = (
     PssCheck(
         "privileged",
         BASELINE,
         "Privileged containers are disallowed.",
-        (Variant(v1(0), b.privileged_1_0),),
+        (Variant(v1(0), b.privileged_1_0, needs=_keys("privileged")),),
     ),
     PssCheck(
         "hostNamespaces",
@@ -63,30 +70,45 @@ CHECKS: tuple[PssCheck, ...] = (
         "capabilities_baseline",
         BASELINE,
         "Adding capabilities beyond the default set is disallowed.",
-        (Variant(v1(0), b.capabilities_baseline_1_0),),
+        (Variant(v1(0), b.capabilities_baseline_1_0, needs=_keys("capabilities")),),
     ),
     PssCheck(
         "seccompProfile_baseline",
         BASELINE,
         "Seccomp must not be set to Unconfined.",
         (
-            Variant(v1(0), b.seccomp_baseline_1_0, summary="seccomp annotations"),
-            Variant(v1(19), b.seccomp_baseline_1_19, summary="securityContext.seccompProfile"),
+            Variant(
+                v1(0),
+                b.seccomp_baseline_1_0,
+                summary="seccomp annotations",
+                needs=_keys(ANNOTATIONS),
+            ),
+            Variant(
+                v1(19),
+                b.seccomp_baseline_1_19,
+                summary="securityContext.seccompProfile",
+                needs=_keys("seccompProfile"),
+            ),
         ),
     ),
     PssCheck(
         "appArmorProfile",
         BASELINE,
         "AppArmor must not be disabled (annotations and appArmorProfile fields).",
-        (Variant(v1(0), b.apparmor_1_0),),
+        (Variant(v1(0), b.apparmor_1_0, needs=_keys("appArmorProfile", ANNOTATIONS)),),
     ),
     PssCheck(
         "seLinuxOptions",
         BASELINE,
         "SELinux type is limited to container types; custom user and role are disallowed.",
         (
-            Variant(v1(0), b.selinux_1_0),
-            Variant(v1(31), b.selinux_1_31, summary="container_engine_t allowed"),
+            Variant(v1(0), b.selinux_1_0, needs=_keys("seLinuxOptions")),
+            Variant(
+                v1(31),
+                b.selinux_1_31,
+                summary="container_engine_t allowed",
+                needs=_keys("seLinuxOptions"),
+            ),
         ),
     ),
     PssCheck(
@@ -94,8 +116,13 @@ CHECKS: tuple[PssCheck, ...] = (
         BASELINE,
         "The default /proc masks are required (relaxed for hostUsers: false from v1.35).",
         (
-            Variant(v1(0), b.proc_mount_strict),
-            Variant(v1(35), b.proc_mount_1_35, summary="user-namespaced pods exempt"),
+            Variant(v1(0), b.proc_mount_strict, needs=_keys("procMount")),
+            Variant(
+                v1(35),
+                b.proc_mount_1_35,
+                summary="user-namespaced pods exempt",
+                needs=_keys("procMount"),
+            ),
         ),
     ),
     PssCheck(
@@ -103,23 +130,27 @@ CHECKS: tuple[PssCheck, ...] = (
         BASELINE,
         "Only the safe, namespaced sysctls are allowed.",
         (
-            Variant(v1(0), k.sysctls_1_0),
-            Variant(v1(27), k.sysctls_1_27, summary="+ip_local_reserved_ports"),
-            Variant(v1(29), k.sysctls_1_29, summary="+tcp keepalive/fin_timeout"),
-            Variant(v1(32), k.sysctls_1_32, summary="+tcp_rmem/tcp_wmem"),
+            Variant(v1(0), k.sysctls_1_0, needs=_keys("sysctls")),
+            Variant(
+                v1(27), k.sysctls_1_27, summary="+ip_local_reserved_ports", needs=_keys("sysctls")
+            ),
+            Variant(
+                v1(29), k.sysctls_1_29, summary="+tcp keepalive/fin_timeout", needs=_keys("sysctls")
+            ),
+            Variant(v1(32), k.sysctls_1_32, summary="+tcp_rmem/tcp_wmem", needs=_keys("sysctls")),
         ),
     ),
     PssCheck(
         "windowsHostProcess",
         BASELINE,
         "Windows HostProcess containers are disallowed.",
-        (Variant(v1(0), k.windows_host_process_1_0),),
+        (Variant(v1(0), k.windows_host_process_1_0, needs=_keys("windowsOptions")),),
     ),
     PssCheck(
         "ulimits",
         BASELINE,
         "Container ulimits are disallowed (v1.37+).",
-        (Variant(v1(37), k.ulimits_1_37),),
+        (Variant(v1(37), k.ulimits_1_37, needs=_keys("ulimits")),),
     ),
     PssCheck(
         "allowPrivilegeEscalation",
@@ -154,7 +185,7 @@ CHECKS: tuple[PssCheck, ...] = (
         "runAsUser",
         RESTRICTED,
         "Containers must not set runAsUser=0 (v1.23+).",
-        (Variant(v1(23), r.run_as_user_1_23),),
+        (Variant(v1(23), r.run_as_user_1_23, needs=_keys("runAsUser")),),
     ),
     PssCheck(
         "seccompProfile_restricted",
@@ -174,7 +205,7 @@ CHECKS: tuple[PssCheck, ...] = (
         "procMount_restricted",
         RESTRICTED,
         "The default /proc masks are required even with hostUsers: false (v1.35+).",
-        (Variant(v1(35), r.proc_mount_restricted_1_35, ("procMount",)),),
+        (Variant(v1(35), r.proc_mount_restricted_1_35, ("procMount",), needs=_keys("procMount")),),
     ),
     PssCheck(
         "restrictedVolumes",
@@ -186,7 +217,7 @@ CHECKS: tuple[PssCheck, ...] = (
         "cgroupOptions_restricted",
         RESTRICTED,
         "Writable cgroup mounts are disallowed (v1.38+).",
-        (Variant(v1(38), r.cgroup_options_1_38),),
+        (Variant(v1(38), r.cgroup_options_1_38, needs=_keys("cgroupOptions")),),
     ),
 )
 
@@ -253,7 +284,16 @@ def pod_outcomes(
     meta = mapping(metadata)
     pod = mapping(spec)
     cs = walk(pod)
-    return [(check, variant.fn(meta, pod, cs)) for check, variant in active]
+    present = present_keys(meta, pod, cs)
+    return [
+        (
+            check,
+            ALLOWED
+            if variant.needs and variant.needs.isdisjoint(present)
+            else variant.fn(meta, pod, cs),
+        )
+        for check, variant in active
+    ]
 
 
 def evaluate_pod(
