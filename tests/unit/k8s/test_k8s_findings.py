@@ -5,11 +5,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterator
 
+import orjson
 import pytest
 
 from hardhull.model import (
     Finding,
     FindingKind,
+    Gap,
     Location,
     ResourceRef,
     Score,
@@ -19,7 +21,12 @@ from hardhull.model import (
 )
 from hardhull.posture.engine import PassCount
 from hardhull.posture.findings import plain_posture_finding, posture_finding
-from hardhull.posture.report import posture_json_finding
+from hardhull.posture.report import (
+    PostureReport,
+    posture_json_finding,
+    to_posture_dict,
+    to_posture_json,
+)
 from hardhull.posture.tally import tally
 from hardhull.report.scan_json import json_finding
 
@@ -136,3 +143,28 @@ def test_tally_of_findings_from_a_generator() -> None:
 )
 def test_posture_json_finding_equals_the_scan_documents(finding: Finding) -> None:
     assert posture_json_finding(finding) == json_finding(finding)
+
+
+def _report(findings: tuple[Finding, ...]) -> PostureReport:
+    return PostureReport(
+        findings=findings,
+        gaps=(Gap("malformed-yaml", "x.yaml:3", "bad"),),
+        inputs=("x.yaml",),
+        pss_level="restricted",
+        pss_version="latest",
+        passes=(("A", "shop", 2),),
+    )
+
+
+@pytest.mark.parametrize("count", [0, 1, 3])
+def test_streamed_json_equals_dumping_the_whole_document(count: int) -> None:
+    odd = 'line\n  "findings": []\n\t"quoted" ünïcode \u2028'
+    findings = tuple(
+        plain_posture_finding(
+            Status.FAIL, Severity.HIGH, f"R{i}", "t", "s", odd, (("path", odd),), None, REF
+        )
+        for i in range(count)
+    )
+    report = _report(findings)
+    whole = orjson.dumps(to_posture_dict(report), option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+    assert to_posture_json(report) == whole
