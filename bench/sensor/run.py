@@ -1,44 +1,77 @@
 """bench/sensor: how much the kernel sensor catches and costs under storms.
 
-Spawns short processes (``/bin/true <marker>``) from two spawner processes for
-``--seconds``, then a file-open storm (write-opens) and a connect storm (refused
-connects to a closed loopback port), first without the sensor (baseline rates), then
-with the eBPF sensor running and every event passed through the default Falco rules.
-Reports: events captured vs. generated (every loss counted), spawner slowdown, the
-sensor's CPU time (this process + the bpftrace child) and peak RSS.
+An exec storm (a C spawner, ``spawner.c``: K worker processes ``posix_spawn``ing a tiny
+static program, ``hh-true``, as fast as they can for ``--seconds``), then a file-open
+storm (write-opens) and a connect storm (refused connects to a closed loopback port),
+first without the sensor (baseline rates), then with the sensor running and every event
+passed through the default Falco rules. Reports per kind: generated, captured,
+lost-reported (the sensor's kernel-side counters) and unaccounted (missing minus
+reported; must be 0), the spawners' slowdown, the sensor's CPU (loader/bpftrace child +
+this process) and peak RSS.
 
-    .venv/bin/python bench/sensor/run.py [--seconds 10] [--rules FILE]
+    .venv/bin/python bench/sensor/run.py [--sensor core|bpftrace] [--seconds 10]
+        [--workers 2] [--program hh-true|/bin/true] [--rules FILE] [--json]
 
-Needs root. Figures are noisy on a shared machine: CPU time is reported, run it more
-than once.
+The C programs are compiled with ``cc -O2`` into ``~/.cache/hardhull/bench/`` on first
+use. Needs root. Figures are noisy on a shared machine: run it more than once.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
 RULES = Path("/work/shared/data/falco-rules/rules/falco_rules.yaml")
+HERE = Path(__file__).resolve().parent
+CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hardhull" / "bench"
+# the smallest program to spawn: static, no libc, exits 0 (x86_64)
+TRUE_C = 'void _start(void) { __asm__ volatile("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }\n'
 
-SPAWNER = r"""
-import os, sys, time
-marker, seconds = sys.argv[1], float(sys.argv[2])
-n = 0
-end = time.monotonic() + seconds
-while time.monotonic() < end:
-    pid = os.posix_spawn("/bin/true", ["/bin/true", marker], {})
-    os.waitpid(pid, 0)
-    n += 1
-print(n)
-"""
+
+def _compile(name: str, source: str, *flags: str) -> Path:
+    key = hashlib.sha256(source.encode() + " ".join(flags).encode()).hexdigest()[:12]
+    out = CACHE / f"{name}-{key}"
+    if out.exists():
+        return out
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        sys.exit("bench/sensor: needs a C compiler (gcc)")
+    src = CACHE / f"{name}-{key}.c"
+    src.write_text(source)
+    subprocess.run([cc, "-O2", *flags, "-o", str(out), str(src)], check=True)
+    return out
+
+
+def spawner() -> Path:
+    return _compile("spawner", (HERE / "spawner.c").read_text())
+
+
+def true_program() -> Path:
+    return _compile("hh-true", TRUE_C, "-static", "-nostdlib")
+
+
+def spawn_storm(program: str, seconds: float, workers: int) -> tuple[int, float, list[int]]:
+    """(spawned, elapsed seconds, worker pids) of one C spawner run."""
+    out = subprocess.run(
+        [str(spawner()), str(seconds), str(workers), program, "hh-bench"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    return int(out[0]), float(out[1]), [int(p) for p in out[2].split(",")]
+
 
 OPENER = r"""
 import os, sys
@@ -62,13 +95,6 @@ print(n)
 
 def _py(code: str, *args: str) -> subprocess.Popen[str]:
     return subprocess.Popen([sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True)
-
-
-def spawn_storm(marker: str, seconds: float, workers: int = 2) -> tuple[int, float]:
-    t0 = time.monotonic()
-    procs = [_py(SPAWNER, marker, str(seconds)) for _ in range(workers)]
-    total = sum(int((p.communicate()[0] or "0").strip()) for p in procs)
-    return total, time.monotonic() - t0
 
 
 def open_storm(d: str, n: int) -> float:
@@ -105,9 +131,29 @@ def _proc_cpu_rss(pid: int) -> tuple[float, int]:
     return cpu, rss
 
 
+def _make_sensor(kind: str) -> Any:
+    if kind == "core":
+        from hardhull.runtime.sensor.core import CoreSensor
+
+        return CoreSensor()
+    from hardhull.runtime.sensor.ebpf import EbpfSensor
+
+    return EbpfSensor()
+
+
+def _lost_by_kind(sensor: Any) -> dict[str, int] | None:
+    """Kernel-side loss per event kind (core sensor), ``None`` when only a total exists."""
+    decoder = getattr(sensor, "decoder", None)
+    by_kind = getattr(decoder, "lost_by_kind", None)
+    return by_kind() if callable(by_kind) else None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--sensor", choices=["core", "bpftrace"], default="core")
     ap.add_argument("--seconds", type=float, default=10.0)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--program", default="hh-true", help="hh-true (static, tiny) or a path")
     ap.add_argument("--opens", type=int, default=50000)
     ap.add_argument("--connects", type=int, default=20000)
     ap.add_argument("--rules", type=Path, default=RULES)
@@ -119,19 +165,23 @@ def main() -> int:
 
     from hardhull.runtime.engine import Engine
     from hardhull.runtime.rules.loader import load_rules
-    from hardhull.runtime.sensor.ebpf import EbpfSensor
 
+    program = str(true_program()) if a.program == "hh-true" else a.program
+    comm = Path(program).name[:15]
     port = _closed_port()
     tmp = tempfile.mkdtemp(prefix="hh-bench-sensor-")
-    base_n, base_t = spawn_storm("hh-bench-base", a.seconds)
+    base_n, base_t, _ = spawn_storm(program, a.seconds, a.workers)
     base_open = open_storm(tmp, a.opens)
     base_conn = connect_storm(port, a.connects)
 
     engine = Engine(load_rules([a.rules]))
-    sensor = EbpfSensor()
+    t_start = time.monotonic()
+    sensor = _make_sensor(a.sensor)
     sensor.start()
-    counts = {"exec": 0, "open": 0, "connect": 0, "alerts": 0, "events": 0}
-    marker = f"hh-bench-{os.getpid()}"
+    start_s = time.monotonic() - t_start
+    execs: Counter[int] = Counter()  # parent pid -> execs of the spawned program
+    exits: Counter[int] = Counter()
+    counts = {"open": 0, "connect": 0, "alerts": 0, "events": 0}
     stop = threading.Event()
     peak = {"rss": 0}
 
@@ -140,11 +190,16 @@ def main() -> int:
             counts["events"] += 1
             counts["alerts"] += len(engine.process(ev))
             f = ev.fields
-            if ev.type == "execve" and f.get("proc.args") == (marker,):
-                counts["exec"] += 1
-            elif ev.type.startswith("open") and str(f.get("fd.name", "")).startswith(tmp):
+            t = ev.type
+            if t == "execve":
+                if f.get("proc.name") == comm:
+                    execs[f.get("proc.ppid", 0)] += 1
+            elif t == "procexit":
+                if f.get("proc.name") == comm:
+                    exits[f.get("proc.ppid", 0)] += 1
+            elif t.startswith("open") and str(f.get("fd.name", "")).startswith(tmp):
                 counts["open"] += 1
-            elif ev.type == "connect" and f.get("fd.sport") == port:
+            elif t == "connect" and f.get("fd.sport") == port:
                 counts["connect"] += 1
 
     def sample() -> None:
@@ -153,54 +208,81 @@ def main() -> int:
             peak["rss"] = max(peak["rss"], rss)
 
     cpu0 = os.times()
-    bt0 = _proc_cpu_rss(sensor.pid)[0]
+    child0 = _proc_cpu_rss(sensor.pid)[0]
     th = threading.Thread(target=consume, daemon=True)
     th.start()
     threading.Thread(target=sample, daemon=True).start()
-    n, t = spawn_storm(marker, a.seconds)
+    n, t, workers = spawn_storm(program, a.seconds, a.workers)
     t_open = open_storm(tmp, a.opens)
     t_conn = connect_storm(port, a.connects)
-    # let the sensor drain what is buffered (bounded wait; the counts say what arrived)
-    deadline = time.monotonic() + 30
-    want = (n, a.opens, a.connects)
-    while (
-        time.monotonic() < deadline and (counts["exec"], counts["open"], counts["connect"]) < want
-    ):
-        time.sleep(0.2)
-    time.sleep(1)
-    bt1 = _proc_cpu_rss(sensor.pid)[0]
+    # let the sensor drain what is buffered: stop when nothing arrived for 3 s (max 120 s)
+    deadline = time.monotonic() + 120
+    last, quiet_since = -1, time.monotonic()
+    while time.monotonic() < deadline and time.monotonic() - quiet_since < 3:
+        time.sleep(0.5)
+        if counts["events"] != last:
+            last, quiet_since = counts["events"], time.monotonic()
+    child1 = _proc_cpu_rss(sensor.pid)[0]
     cpu1 = os.times()
+    time.sleep(1.2)  # one more loss report from the loader
     stop.set()
     sensor.close()
     th.join(timeout=30)
     st = sensor.stats()
+    by_kind = _lost_by_kind(sensor)
     py_cpu = (cpu1.user - cpu0.user) + (cpu1.system - cpu0.system)
+    captured = {
+        "exec": sum(execs[p] for p in workers),
+        "procexit": sum(exits[p] for p in workers),
+        "open": counts["open"],
+        "connect": counts["connect"],
+    }
+    generated = {"exec": n, "procexit": n, "open": a.opens, "connect": a.connects}
+    kernel_kind: dict[str, tuple[str, ...]] = {"exec": ("exec",), "procexit": ("procexit",)}
+    kernel_kind |= {"open": ("open", "openat", "openat2"), "connect": ("connect",)}
+    kinds: dict[str, dict[str, Any]] = {}
+    for kind, gen in generated.items():
+        got = captured[kind]
+        row: dict[str, Any] = {"generated": gen, "captured": got, "missing": gen - got}
+        row["captured_pct"] = round(100 * got / gen, 2) if gen else 100.0
+        if by_kind is not None:
+            lost = sum(by_kind.get(k, 0) for k in kernel_kind[kind])
+            row["lost_reported"] = lost
+            row["unaccounted"] = max(0, gen - got - lost)
+        kinds[kind] = row
+    missing = sum(r["missing"] for r in kinds.values())
     res: dict[str, Any] = {
+        "sensor": a.sensor,
+        "program": program,
+        "workers": a.workers,
+        "sensor_start_s": round(start_s, 2),
         "spawn_rate_baseline": round(base_n / base_t),
         "spawn_rate_with_sensor": round(n / t),
         "spawner_slowdown_pct": round(100 * (1 - (n / t) / (base_n / base_t)), 1),
-        "execs_generated": n,
-        "execs_captured": counts["exec"],
-        "opens_generated": a.opens,
-        "opens_captured": counts["open"],
+        "kinds": kinds,
+        "lost_reported_total": st.lost,
+        "lost_reported_by_kind": by_kind if by_kind is not None else "total only",
+        "unaccounted_total": max(0, missing - st.lost),
+        "malformed": st.malformed,
         "open_storm_slowdown_pct": round(100 * (t_open / base_open - 1), 1),
-        "connects_generated": a.connects,
-        "connects_captured": counts["connect"],
         "connect_storm_slowdown_pct": round(100 * (t_conn / base_conn - 1), 1),
         "events_total": counts["events"],
         "alerts": counts["alerts"],
-        "lost": st.lost,
-        "malformed": st.malformed,
         "sensor_cpu_s_python": round(py_cpu, 2),
-        "sensor_cpu_s_bpftrace": round(bt1 - bt0, 2),
+        "sensor_cpu_s_child": round(child1 - child0, 2),
         "sensor_peak_rss_mib": round(peak["rss"] / 2**20, 1),
         "note": st.note,
     }
+    shutil.rmtree(tmp, ignore_errors=True)
     if a.json:
         print(json.dumps(res))
     else:
         for k, v in res.items():
-            print(f"{k:28s} {v}")
+            if k == "kinds":
+                for kind, row in v.items():
+                    print(f"  {kind:10s} " + " ".join(f"{rk}={rv}" for rk, rv in row.items()))
+            else:
+                print(f"{k:28s} {v}")
     return 0
 
 
