@@ -113,6 +113,8 @@ class ContainerInfo:
     pod_namespace: str = ""
     pod_uid: str = ""
     pod_labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    upper_dir: str = ""
+    """The host path of the container's writable overlay layer, when the engine says."""
     mounts: tuple[Mount, ...] = ()
 
     @property

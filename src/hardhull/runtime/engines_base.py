@@ -26,6 +26,8 @@ class Mount:
     source: str
     destination: str
     rw: bool
+    mode: str = ""
+    propagation: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +48,14 @@ class ContainerDetails:
     labels: Mapping[str, str] = field(default_factory=dict)
     mounts: tuple[Mount, ...] = ()
     networks: tuple[str, ...] = ()
+    upper_dir: str = ""
+
+
+def upper_dir(doc: Mapping[str, Any]) -> str:
+    """The container's writable overlay layer on the host (``GraphDriver.Data.UpperDir``),
+    ``""`` for other storage drivers."""
+    value = _get(doc, "GraphDriver", "Data", "UpperDir")
+    return value if isinstance(value, str) and value.startswith("/") else ""
 
 
 class EngineClient(Protocol):
@@ -108,6 +118,8 @@ def _mounts(value: object) -> tuple[Mount, ...]:
             source=str(m.get("Source", "")),
             destination=str(m.get("Destination", "")),
             rw=bool(m.get("RW", False)),
+            mode=str(m.get("Mode", "") or ""),
+            propagation=str(m.get("Propagation", "") or ""),
         )
         for m in value
         if isinstance(m, dict)

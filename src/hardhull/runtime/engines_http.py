@@ -31,6 +31,7 @@ from hardhull.runtime.engines_base import (
     _state,
     parse_time_ns,
     repository_of,
+    upper_dir,
 )
 
 
@@ -135,6 +136,20 @@ class _HttpEngine:
             raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
         return doc
 
+    def running(self) -> list[str]:
+        """Full ids of the running containers (the Docker-compatible list endpoint, which
+        podman serves too)."""
+        what = "list of running containers"
+        response = self._request("GET", f"{_DOCKER}/containers/json", what, SensorError)
+        if response.status_code != 200:
+            raise SensorError(
+                f"the {self.engine} API answered HTTP {response.status_code} on {what}"
+            )
+        doc = self._json(response, what, SensorError)
+        if not isinstance(doc, list):
+            raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
+        return [str(c["Id"]) for c in doc if isinstance(c, dict) and c.get("Id")]
+
 
 class PodmanClient(_HttpEngine):
     """podman's libpod API."""
@@ -163,6 +178,7 @@ class PodmanClient(_HttpEngine):
             labels=_labels(_get(doc, "Config", "Labels")),
             mounts=_mounts(doc.get("Mounts")),
             networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
+            upper_dir=upper_dir(doc),
         )
 
     def pause(self, container: str) -> None:
@@ -255,6 +271,7 @@ class DockerClient(_HttpEngine):
             labels=_labels(_get(doc, "Config", "Labels")),
             mounts=_mounts(doc.get("Mounts")),
             networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
+            upper_dir=upper_dir(doc),
         )
 
     def pause(self, container: str) -> None:

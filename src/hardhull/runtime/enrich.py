@@ -10,6 +10,7 @@ counted in :meth:`Enricher.stats`, never raised: an event always goes on.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -21,6 +22,7 @@ from types import MappingProxyType
 
 from hardhull.errors import HardhullError
 from hardhull.model.event import HOST, ContainerInfo, Event
+from hardhull.model.event import Mount as EventMount
 from hardhull.runtime.engines import ContainerDetails, EngineClient, pid_cgroup_lines
 
 _ID = r"([0-9a-f]{64})"
@@ -90,6 +92,19 @@ def split_image(ref: str) -> tuple[str, str, str]:
     if colon > slash:
         return ref[:colon], ref[colon + 1 :], digest
     return ref, "", digest
+
+
+_EXEC_TYPES = frozenset({"execve", "execveat"})
+_UPPER = "proc.is_exe_upper_layer"
+
+
+def _exe_in_upper_layer(upper_dir: str, exepath: object) -> bool | None:
+    """Whether the executed file lives in the container's writable layer (written or
+    modified after the container started), by one ``lstat`` below ``upper_dir``; None
+    when the path is not usable."""
+    if not isinstance(exepath, str) or not exepath.startswith("/") or "/../" in exepath:
+        return None
+    return os.path.lexists(upper_dir + exepath)
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,10 +211,18 @@ class Enricher:
 
     # -- internals ---------------------------------------------------------------------
 
+    def info(self, container_id: str) -> ContainerInfo | None:
+        """What the engines say about one container (short or full id), cached."""
+        return self._lookup(container_id[:12], container_id if len(container_id) > 12 else "", "")
+
     def _with(self, event: Event, info: ContainerInfo) -> Event:
         fields = event.fields
         if fields.get("container.id") != info.id:
             fields = {**fields, "container.id": info.id}
+        if info.upper_dir and event.type in _EXEC_TYPES and _UPPER not in fields:
+            upper = _exe_in_upper_layer(info.upper_dir, fields.get("proc.exepath"))
+            if upper is not None:
+                fields = {**fields, _UPPER: upper}
         return replace(event, container=info, fields=fields)
 
     def _count(self, key: str, n: int = 1) -> None:
@@ -283,6 +306,17 @@ class Enricher:
             pod_namespace=labels.get(LABEL_POD_NAMESPACE, ""),
             pod_uid=labels.get(LABEL_POD_UID, ""),
             pod_labels=pod_labels,
+            mounts=tuple(
+                EventMount(
+                    source=m.source,
+                    dest=m.destination,
+                    mode=m.mode,
+                    rw=m.rw,
+                    propagation=m.propagation,
+                )
+                for m in d.mounts
+            ),
+            upper_dir=d.upper_dir,
         )
 
     def _sandbox_labels(self, client: EngineClient, sandbox: str) -> Mapping[str, str]:

@@ -6,15 +6,19 @@ image-index cache. Kept out of the CLI module so other front ends (the agent) re
 from __future__ import annotations
 
 import subprocess
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
+from hardhull.errors import HardhullError
 from hardhull.runtime.drift import DriftDetector
 from hardhull.runtime.drift_allow import DriftAllowList, load_allow_list
 from hardhull.runtime.engines import PODMAN_SOCKET, default_clients, start_podman_service
 from hardhull.runtime.engines_base import EngineClient
+from hardhull.runtime.enrich import Enricher
 from hardhull.runtime.imageindex import ImageIndexCache
 from hardhull.sources.base import SourceOptions
 
@@ -74,3 +78,55 @@ def build_parts(
         parts.index_cache = ImageIndexCache(options=options, cache_dir=cache_dir)
         parts.drift = DriftDetector(parts.index_cache.get, allow)
     return parts
+
+
+def prewarm_drift(
+    parts: WatchParts,
+    enricher: Enricher,
+    report: Callable[[str], None],
+    *,
+    timeout: float = 300.0,
+) -> threading.Thread | None:
+    """Start building the image index of every running container now (in the
+    background), so drift verdicts do not wait for a container's first exec; ``report``
+    gets one line when they are ready (or what failed). Execs seen before an index is
+    ready are counted as drift ``unknown``, never as clean."""
+    cache = parts.index_cache
+    if cache is None:
+        return None
+    infos = []
+    for client in parts.clients:
+        running = getattr(client, "running", None)
+        if running is None:
+            continue
+        try:
+            ids = running()
+        except HardhullError as exc:
+            report(f"drift: cannot list {client.engine} containers ({exc})")
+            continue
+        for full_id in ids:
+            info = enricher.info(full_id)
+            if info is not None:
+                infos.append(info)
+                cache.get(info)
+
+    def _wait() -> None:
+        images = set()
+        failed = 0
+        for info in infos:
+            try:
+                if cache.wait(info, timeout) is not None:
+                    images.add(info.image_id or info.image_digest)
+                else:
+                    failed += 1
+            except Exception:  # a build error is counted in the cache's own stats
+                failed += 1
+        tail = f", {failed} could not be indexed" if failed else ""
+        report(
+            f"drift: image index ready for {len(infos) - failed} running container(s) "
+            f"({len(images)} image(s)){tail}"
+        )
+
+    thread = threading.Thread(target=_wait, name="hardhull-drift-prewarm", daemon=True)
+    thread.start()
+    return thread
