@@ -18,26 +18,48 @@ from hardhull.errors import RuleLoadError, SensorError, UsageError
 from hardhull.model.event import Alert, Event
 
 
+def _ci() -> bool:
+    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
 def _pick_sensor(choice: str) -> tuple[Any, str]:
-    """(started sensor, why it was chosen)."""
+    """(started sensor, why it was chosen). ``core``/``bpftrace``/``procconn``: that one or
+    an error; ``ebpf``: core, else bpftrace; ``auto``: ebpf, else the proc connector. Under
+    ``CI=true`` a core sensor that does not build or load is an error, not a fallback."""
+    from hardhull.runtime.sensor.core import CoreSensor
     from hardhull.runtime.sensor.ebpf import EbpfSensor
     from hardhull.runtime.sensor.procconn import ProcConnectorSensor
 
-    if choice in ("auto", "ebpf"):
-        ebpf = EbpfSensor()
+    if choice == "procconn":
+        pc = ProcConnectorSensor()
+        pc.start()
+        return pc, "requested with --sensor procconn"
+    reasons: list[str] = []
+    if choice in ("core", "ebpf", "auto"):
+        core = CoreSensor()
         try:
-            ebpf.start()
-            return ebpf, "eBPF (bpftrace) loaded"
+            core.start()
+            how = "cached build" if core.built_cached else "built for this kernel"
+            return core, f"CO-RE eBPF program loaded ({how}; --sensor {choice})"
         except SensorError as exc:
-            if choice == "ebpf":
+            core.close()
+            if choice == "core" or _ci():
                 raise
-            ebpf.close()
-            why = f"eBPF unavailable ({exc}); falling back to the proc connector"
-    else:
-        why = "requested with --sensor procconn"
+            reasons.append(f"core unavailable: {exc}")
+    if choice in ("bpftrace", "ebpf", "auto"):
+        bt = EbpfSensor()
+        try:
+            bt.start()
+            why = "; ".join([*reasons, "bpftrace program attached"])
+            return bt, f"{why} (--sensor {choice})"
+        except SensorError as exc:
+            bt.close()
+            if choice != "auto":
+                raise
+            reasons.append(f"bpftrace unavailable: {exc}")
     pc = ProcConnectorSensor()
     pc.start()
-    return pc, why
+    return pc, "; ".join([*reasons, "falling back to the proc connector (exec/exit only)"])
 
 
 class _Watch:
@@ -95,10 +117,11 @@ def _events_until(sensor: Any, stop: threading.Event) -> Iterator[Event]:
 @click.option(
     "--sensor",
     "sensor_choice",
-    type=click.Choice(["auto", "ebpf", "procconn"]),
+    type=click.Choice(["auto", "ebpf", "core", "bpftrace", "procconn"]),
     default="auto",
     show_default=True,
-    help="auto: eBPF, else the netlink proc connector (exec/exit only).",
+    help="core: the CO-RE BPF program (libbpf loader); bpftrace: the bpftrace program; "
+    "ebpf: core, else bpftrace; auto: ebpf, else the netlink proc connector (exec/exit only).",
 )
 @click.option("--response", "response", type=click.Path(), help="Response configuration file.")
 @click.option("--output", "-o", "output", default="-", help="Alerts as JSON lines: - or a file.")
@@ -174,7 +197,7 @@ def runtime_watch(
         from hardhull.runtime.response_config import load_response_config
 
         config = load_response_config(response)
-    from hardhull.runtime.watchsetup import build_parts
+    from hardhull.runtime.watchsetup import build_parts, prewarm_drift
 
     parts = build_parts(
         start_podman=start_podman_service,
@@ -196,7 +219,9 @@ def runtime_watch(
         parts.close()
         raise
     click.echo(f"hardhull: sensor {sensor.name}: {why}", err=True)
-    watch = _Watch(sensor, Engine(ruleset, drift=parts.drift), Enricher(clients), sinks)
+    enricher = Enricher(clients)
+    watch = _Watch(sensor, Engine(ruleset, drift=parts.drift), enricher, sinks)
+    prewarm_drift(parts, enricher, lambda line: click.echo(f"hardhull: {line}", err=True))
     if config is not None:
         from hardhull.runtime.response import Responder
 

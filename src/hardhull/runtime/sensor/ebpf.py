@@ -28,7 +28,7 @@ class EbpfSensor:
     """``events()`` yields until :meth:`close`; :meth:`start` blocks until the probes are
     attached (bpftrace compiles for several seconds) or raises :class:`SensorError`."""
 
-    name = "ebpf"
+    name = "bpftrace"
 
     def __init__(self, *, bpftrace: str | None = None, start_timeout: float = 90.0) -> None:
         self._bpftrace = bpftrace or shutil.which("bpftrace") or ""
