@@ -38,8 +38,17 @@ def _hdr(kind: int, code: int = 0, ret: int = 0, pid: int = 100, comm: bytes = b
     return HEADER.pack(0, kind, code, 1000, pid, pid, 1, 0, 7, ret, comm)
 
 
-def _exec(argv: list[bytes], comps: list[bytes], fname: bytes, *, ret: int = 0, flags: int = 0,
-          pid: int = 100, comm: bytes = b"cat", code: int = 100) -> bytes:  # fmt: skip
+def _exec(
+    argv: list[bytes],
+    comps: list[bytes],
+    fname: bytes,
+    *,
+    ret: int = 0,
+    flags: int = 0,
+    pid: int = 100,
+    comm: bytes = b"cat",
+    code: int = 100,
+) -> bytes:
     a = b"".join(x + b"\0" for x in argv)
     e = b"".join(x + b"\0" for x in comps)
     f = fname + b"\0"
@@ -47,8 +56,16 @@ def _exec(argv: list[bytes], comps: list[bytes], fname: bytes, *, ret: int = 0, 
     return _pad(_hdr(1, code, ret, pid, comm) + body)
 
 
-def _sys(name: str, args: list[int], strings: list[bytes], *, ret: int = 0,
-         sock: tuple[int, ...] | None = None, laddr: bytes = b"", raddr: bytes = b"") -> bytes:  # fmt: skip
+def _sys(
+    name: str,
+    args: list[int],
+    strings: list[bytes],
+    *,
+    ret: int = 0,
+    sock: tuple[int, ...] | None = None,
+    laddr: bytes = b"",
+    raddr: bytes = b"",
+) -> bytes:
     strs = [s + b"\0" for s in strings]
     lens = [len(s) for s in strs] + [0] * (3 - len(strs))
     fam, typ, proto, lport, rport = sock or (0, 0, 0, 0, 0)
@@ -131,8 +148,9 @@ def test_chmod_setuid_ptrace_bpf_and_errno() -> None:
 def test_connect_ipv4_and_ipv6_and_unix() -> None:
     d = _decoder()
     lo = socket.inet_aton("127.0.0.1")
-    (ev,) = d.feed(_sys("connect", [5], [], ret=-111, sock=(2, 1, 6, 40000, 4444), laddr=lo,
-                        raddr=lo))  # fmt: skip
+    (ev,) = d.feed(
+        _sys("connect", [5], [], ret=-111, sock=(2, 1, 6, 40000, 4444), laddr=lo, raddr=lo)
+    )
     f = ev.fields
     assert (f["fd.cip"], f["fd.cport"], f["fd.sip"], f["fd.sport"]) == (
         "127.0.0.1",
@@ -143,8 +161,9 @@ def test_connect_ipv4_and_ipv6_and_unix() -> None:
     assert f["fd.l4proto"] == "tcp" and f["fd.typechar"] == "4"
     assert f["evt.res"] == "ECONNREFUSED" and f["fd.num"] == 5
     six = socket.inet_pton(socket.AF_INET6, "::1")
-    (ev,) = d.feed(_sys("accept4", [3, 0, 0, 0], [], ret=7, sock=(10, 1, 6, 80, 5555), laddr=six,
-                        raddr=six))  # fmt: skip
+    (ev,) = d.feed(
+        _sys("accept4", [3, 0, 0, 0], [], ret=7, sock=(10, 1, 6, 80, 5555), laddr=six, raddr=six)
+    )
     f = ev.fields
     assert f["fd.name"] == "::1:5555->::1:80" and f["fd.num"] == 7 and f["fd.typechar"] == "6"
     (ev,) = d.feed(_sys("connect", [4], [b"/run/x.sock"], sock=(1, 1, 0, 0, 0)))
