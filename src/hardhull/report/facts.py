@@ -17,6 +17,7 @@ from hardhull.model import (
     Finding,
     FindingKind,
     Report,
+    ResourceRef,
     Sbom,
     Severity,
     Status,
@@ -166,6 +167,13 @@ def layer_history(sbom: Sbom) -> dict[str, tuple[int, str | None]]:
         if layer.diff_id:
             out.setdefault(layer.diff_id, (index, layer.created_by))
     return out
+
+
+def resource_location(ref: ResourceRef) -> str | None:
+    """``file:line`` (or ``file``) of the document a Kubernetes resource came from."""
+    if not ref.file:
+        return None
+    return f"{ref.file}:{ref.line}" if ref.line else ref.file
 
 
 def relative_uri(path: str) -> str:

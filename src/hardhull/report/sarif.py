@@ -5,9 +5,11 @@ string, the highest score among its findings) and ``tags``; one result per unsup
 ``fail``/``warn``/``error`` finding, and per suppressed one with a ``suppressions``
 entry. Passing and skipped checks are not results. Each result has a physical location:
 the package's path inside the image as a relative URI with region line 1 (findings
-without a path point at the scanned target) and a ``partialFingerprints`` entry that
-stays stable across scans. Coverage gaps, a missing package database, a missing or stale
-vulnerability database become ``invocations[0].toolExecutionNotifications``.
+without a path point at the scanned target; findings about a Kubernetes resource point
+at its manifest file and the line of its document, and carry ``properties.resource``)
+and a ``partialFingerprints`` entry that stays stable across scans. Coverage gaps, a
+missing package database, a missing or stale vulnerability database become
+``invocations[0].toolExecutionNotifications``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from hardhull.report.facts import (
     fixed_in,
     ordered,
     relative_uri,
+    resource_location,
     security_severity,
     suppression_text,
 )
@@ -134,8 +137,16 @@ def _message(finding: Finding) -> str:
 
 
 def _result(finding: Finding, index: int, fallback: str) -> dict[str, Any]:
-    path = finding_package_path(finding)
-    uri = relative_uri(path) if path else fallback
+    ref = finding.resource
+    line = 1
+    if ref is not None and ref.file:
+        # a finding about a Kubernetes resource points at its manifest document
+        uri, line = relative_uri(ref.file), ref.line or 1
+        where = f"{ref.label()} at {resource_location(ref)}"
+    else:
+        path = finding_package_path(finding)
+        uri = relative_uri(path) if path else fallback
+        where = f"{finding.subject} at {path or 'the image'}"
     result: dict[str, Any] = {
         "ruleId": finding.rule_id,
         "ruleIndex": index,
@@ -145,14 +156,22 @@ def _result(finding: Finding, index: int, fallback: str) -> dict[str, Any]:
             {
                 "physicalLocation": {
                     "artifactLocation": {"uri": uri},
-                    "region": {"startLine": 1},
+                    "region": {"startLine": line},
                 },
-                "message": {"text": f"{finding.subject} at {path or 'the image'}"},
+                "message": {"text": where},
             }
         ],
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, uri)},
     }
     props: dict[str, Any] = {"kind": finding.kind.value, "status": finding.status.value}
+    if ref is not None:
+        props["resource"] = {
+            "kind": ref.kind,
+            "name": ref.name,
+            "namespace": ref.namespace,
+            "file": ref.file,
+            "line": ref.line,
+        }
     pkg = finding.package
     if pkg is not None:
         props.update(

@@ -23,6 +23,7 @@ from hardhull.report.facts import (
     installed,
     marks,
     other_findings,
+    resource_location,
     summarize,
     suppression_text,
     vulnerabilities,
@@ -99,22 +100,37 @@ def _vuln_table(findings: list[Finding], *, suppressed: bool = False) -> Table:
     return table
 
 
+def _resource_cell(finding: Finding) -> str:
+    ref = finding.resource
+    if ref is None:
+        return "-"
+    where = resource_location(ref)
+    return f"{ref.label()} ({where})" if where else ref.label()
+
+
 def _checks_table(findings: list[Finding]) -> Table:
+    """Checks and other findings; a RESOURCE column (kind namespace/name and file:line)
+    when some of them are about a Kubernetes resource (posture findings)."""
+    with_resource = any(f.resource is not None for f in findings)
     table = Table(box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False)
     table.add_column("STATUS", no_wrap=True)
     table.add_column("CHECK", no_wrap=True)
     table.add_column("SEVERITY", no_wrap=True)
+    if with_resource:
+        table.add_column("RESOURCE", overflow="fold")
     table.add_column("FINDING", overflow="fold")
     for f in findings:
         text = f.title + (f": {f.message}" if f.message else "")
         if f.suppressed is not None:
             text += f" [suppressed: {suppression_text(f)}]"
-        table.add_row(
+        cells: list[str | Text] = [
             Text(f.status.value.upper(), style=STATUS_STYLE[f.status]),
             f.rule_id,
             _severity(f),
-            text,
-        )
+        ]
+        if with_resource:
+            cells.append(_resource_cell(f))
+        table.add_row(*cells, text)
     return table
 
 

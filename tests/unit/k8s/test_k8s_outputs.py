@@ -155,3 +155,59 @@ def test_cli_show_passed_and_framework(tmp_path: Path) -> None:
     result = runner.invoke(k8s_scan, [*FILES, "--format", "policyreport", "-o", str(out)])
     assert result.exit_code == 0, result.output
     assert yaml.safe_load(out.read_text())["items"][0]["apiVersion"] == API_VERSION
+
+
+def _scan_report_with_posture_finding() -> Any:
+    import dataclasses
+
+    from tests.unit.report.report_sample import sample_report
+
+    from hardhull.model import Finding, FindingKind, ResourceRef, Severity
+
+    ref = ResourceRef("Deployment", "web", "shop", "apps/v1", "k8s/web.yaml", 12)
+    posture = Finding(
+        kind=FindingKind.POSTURE,
+        status=Status.FAIL,
+        severity=Severity.HIGH,
+        rule_id="privileged",
+        title="Pod Security Standards (baseline): privileged",
+        subject=ref.label(),
+        message='container "app" must not set securityContext.privileged=true',
+        resource=ref,
+    )
+    report = sample_report()
+    return dataclasses.replace(report, findings=(*report.findings, posture))
+
+
+def test_scan_table_shows_the_resource_of_posture_findings() -> None:
+    from tests.unit.report.report_sample import sample_report
+
+    from hardhull.report.scan_table import render_scan_table
+
+    text = render_scan_table(_scan_report_with_posture_finding(), width=200)
+    (row,) = [line for line in text.splitlines() if "privileged" in line and "FAIL" in line]
+    assert "Deployment shop/web (k8s/web.yaml:12)" in row
+    # an image scan without such findings keeps its columns
+    assert "RESOURCE" in text
+    assert "RESOURCE" not in render_scan_table(sample_report(), width=200)
+
+
+def test_scan_sarif_locates_posture_findings_at_their_manifest_line() -> None:
+    from hardhull.report.sarif import to_sarif_dict
+
+    doc = to_sarif_dict(_scan_report_with_posture_finding())
+    sarif_validator().validate(doc)
+    (result,) = [r for r in doc["runs"][0]["results"] if r["ruleId"] == "privileged"]
+    location = result["locations"][0]
+    assert location["physicalLocation"] == {
+        "artifactLocation": {"uri": "k8s/web.yaml"},
+        "region": {"startLine": 12},
+    }
+    assert location["message"]["text"] == "Deployment shop/web at k8s/web.yaml:12"
+    assert result["properties"]["resource"] == {
+        "kind": "Deployment",
+        "name": "web",
+        "namespace": "shop",
+        "file": "k8s/web.yaml",
+        "line": 12,
+    }
