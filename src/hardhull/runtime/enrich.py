@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import threading
 import time
 from collections import OrderedDict
@@ -98,6 +99,33 @@ _EXEC_TYPES = frozenset({"execve", "execveat"})
 _UPPER = "proc.is_exe_upper_layer"
 
 
+def _read_passwd(path: Path, limit: int = 1 << 20) -> dict[int, str]:
+    """uid -> name from a passwd file; empty when unreadable (the process is gone, or the
+    image has none)."""
+    # The file belongs to the container: refuse symlinks (``/etc`` or ``passwd``), which
+    # would be resolved against this host's root rather than the container's.
+    try:
+        if path.parent.is_symlink():
+            return {}
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        data = os.read(fd, limit)
+    except OSError:
+        return {}
+    finally:
+        os.close(fd)
+    names: dict[int, str] = {}
+    for line in data.decode("utf-8", "replace").splitlines():
+        parts = line.split(":")
+        if len(parts) >= 3 and parts[2].isdigit():
+            names.setdefault(int(parts[2]), parts[0])
+    return names
+
+
 def _exe_in_upper_layer(upper_dir: str, exepath: object) -> bool | None:
     """Whether the executed file lives in the container's writable layer (written or
     modified after the container started), by one ``lstat`` below ``upper_dir``; None
@@ -160,6 +188,7 @@ class Enricher:
         self.proc_root = Path(proc_root)
         self._clock = clock
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
+        self._users: OrderedDict[str, dict[int, str]] = OrderedDict()
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(
             ("events", "lookups", "hits", "not_found", "errors", "unattributed", "host"), 0
@@ -200,7 +229,7 @@ class Enricher:
             return self._with(event, HOST)
         info = self._lookup(short, full, engine_hint)
         if info is None and current is not None:
-            return event if current.id == short else self._with(event, replace(current, id=short))
+            return self._with(event, current if current.id == short else replace(current, id=short))
         if info is None:
             info = ContainerInfo(id=short, full_id=full, engine=engine_hint, pod_uid=pod_uid)
         elif pod_uid and not info.pod_uid:
@@ -219,11 +248,38 @@ class Enricher:
         fields = event.fields
         if fields.get("container.id") != info.id:
             fields = {**fields, "container.id": info.id}
+        uid = fields.get("user.uid")
+        if "user.name" not in fields and isinstance(uid, int) and uid >= 0:
+            name = self._user_name(info.id, fields.get("proc.pid"), uid)
+            if name:
+                fields = {**fields, "user.name": name}
         if info.upper_dir and event.type in _EXEC_TYPES and _UPPER not in fields:
             upper = _exe_in_upper_layer(info.upper_dir, fields.get("proc.exepath"))
             if upper is not None:
                 fields = {**fields, _UPPER: upper}
         return replace(event, container=info, fields=fields)
+
+    def _user_name(self, container_id: str, pid: object, uid: int) -> str:
+        """``user.name`` as Falco shows it: the name of ``uid`` in the passwd file of the
+        process's own root (the container's ``/etc/passwd``, read through
+        ``/proc/<pid>/root``, read-only and size-bounded), cached per container."""
+        with self._lock:
+            names = self._users.get(container_id)
+            if names is not None:
+                self._users.move_to_end(container_id)
+        if names is None:
+            if container_id == "host":
+                passwd = Path("/etc/passwd")
+            elif isinstance(pid, int) and pid > 0:
+                passwd = self.proc_root / str(pid) / "root" / "etc" / "passwd"
+            else:
+                return ""
+            names = _read_passwd(passwd)
+            with self._lock:
+                self._users[container_id] = names
+                while len(self._users) > self.max_entries:
+                    self._users.popitem(last=False)
+        return names.get(uid, "")
 
     def _count(self, key: str, n: int = 1) -> None:
         with self._lock:
