@@ -46,6 +46,18 @@ class _Fallback(Exception):
     """The document uses something the fast path leaves to PyYAML's constructor."""
 
 
+def _item_lines(node: Any) -> list[int]:
+    """Where each element of a mapping document's ``items`` sequence starts (the lines of
+    a ``List``'s members), read from the nodes before they are built."""
+    lines: list[int] = []
+    if type(node) is yaml.MappingNode:
+        for key, value in node.value:
+            if type(key) is yaml.ScalarNode and key.value == "items":
+                seq = value.value if type(value) is yaml.SequenceNode else ()
+                lines = [item.start_mark.line for item in seq]
+    return lines
+
+
 class _FastLoader(_LOADER):  # type: ignore[misc]
     """PyYAML's safe loader with a one-pass builder for the documents Kubernetes manifests
     are made of: mappings, sequences and str/int/float/bool/null scalars (aliases shared
@@ -61,6 +73,8 @@ class _FastLoader(_LOADER):  # type: ignore[misc]
     def __init__(self, stream: bytes) -> None:
         super().__init__(stream)
         self.fast = False
+        #: 0-based line (in the stream) of each element of the document's ``items``
+        self.item_lines: list[int] = []
         self._aliases_possible = b"&" in stream
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
@@ -79,6 +93,7 @@ class _FastLoader(_LOADER):  # type: ignore[misc]
 
     def construct_document(self, node: Any) -> Any:
         self.fast = False
+        self.item_lines = _item_lines(node)
         try:
             if self._aliases_possible:
                 data = self._build_shared(node, 1, {})[0]
@@ -225,10 +240,19 @@ class _Collector:
         self.gaps.append(Gap(kind=kind, subject=where, detail=detail))
 
     def add(
-        self, doc: Any, file: str, line: int, *, nested: bool = False, shallow: bool = False
+        self,
+        doc: Any,
+        file: str,
+        line: int,
+        *,
+        nested: bool = False,
+        shallow: bool = False,
+        item_lines: list[int] | None = None,
     ) -> None:
         """Keep ``doc`` (or the items of a ``List``), or record why not. ``shallow``: the
-        loader has checked that it is no deeper than :data:`MAX_DEPTH` already."""
+        loader has checked that it is no deeper than :data:`MAX_DEPTH` already;
+        ``item_lines``: the line of each element of ``items`` (a ``List``'s members get
+        their own line when the loader knows it, else the List's)."""
         where = f"{file}:{line}"
         if doc is None:
             return
@@ -247,8 +271,10 @@ class _Collector:
         items = doc.get("items")
         if kind.endswith("List") and isinstance(items, list) and not nested:
             self.documents -= 1
-            for item in items:
-                self.add(item, file, line, nested=True, shallow=shallow)
+            known = item_lines is not None and len(item_lines) == len(items)
+            for i, item in enumerate(items):
+                at = item_lines[i] if known and item_lines is not None else line
+                self.add(item, file, at, nested=True, shallow=shallow)
             return
         meta = doc.get("metadata")
         meta = meta if isinstance(meta, dict) else {}
@@ -312,7 +338,8 @@ def _load_yaml(data: bytes, file: str, out: _Collector) -> None:
         except (yaml.YAMLError, ValueError, RecursionError) as exc:
             out.gap("malformed-yaml", f"{file}:{first}", f"malformed YAML: {exc}")
         else:
-            out.add(doc, file, first, shallow=loader.fast)
+            lines = [offset + line for line in loader.item_lines]
+            out.add(doc, file, first, shallow=loader.fast, item_lines=lines)
         finally:
             if loader is not None:
                 loader.dispose()

@@ -39,8 +39,8 @@ def test_multi_document_lines_and_lists() -> None:
     assert refs == [
         ("Pod", "a", "ns1", 2),
         ("Deployment", "web", None, 8),
-        ("Service", "s1", None, 15),
-        ("ServiceAccount", "sa", None, 15),
+        ("Service", "s1", None, 18),  # members of a List: their own line
+        ("ServiceAccount", "sa", None, 19),
     ]
     assert result.resources[0].labels == (("app", "x"),)
     assert result.resources[0].ref.file == "in.yaml"
