@@ -28,11 +28,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from hardhull.runtime.engine import DEFAULT_RULES
 from tests.support.debian import DebianImage, debian_image
 from tests.support.imagekit import require
 from tests.support.shared import SHARED
+
+from hardhull.runtime.engine import DEFAULT_RULES
+from hardhull.runtime.engines_base import parse_time_ns
 
 pytestmark = pytest.mark.integration
 
@@ -118,13 +119,13 @@ def container(image: DebianImage) -> Iterator[Container]:
 class _Payload(http.server.BaseHTTPRequestHandler):
     body = b""
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.send_response(200)
         self.send_header("Content-Length", str(len(self.body)))
         self.end_headers()
         self.wfile.write(self.body)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: Any) -> None:
         return None
 
 
@@ -226,21 +227,20 @@ class Watcher:
     def alerts(self) -> list[dict[str, Any]]:
         if not self.alerts_path.exists():
             return []
-        out = []
-        for line in self.alerts_path.read_text().splitlines():
-            if line.strip():
-                out.append(json.loads(line))
-        return out
+        lines = self.alerts_path.read_text().splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
 
     def wait_for(self, rule: str, container: Container, since: float) -> dict[str, Any]:
-        """The first alert of ``rule`` for ``container`` raised after ``since`` (wall
-        clock), waiting at most DEADLINE seconds from now."""
+        """The first alert of ``rule`` for ``container`` whose event happened at or after
+        ``since`` (wall clock, 1 s of slack), waiting at most DEADLINE seconds from now."""
         end = time.monotonic() + DEADLINE
         while True:
             for alert in self.alerts():
                 if alert.get("rule") != rule:
                     continue
                 if (alert.get("container") or {}).get("id") != container.short_id:
+                    continue
+                if parse_time_ns(alert.get("time")) < (since - 1.0) * 1e9:
                     continue
                 return alert
             if time.monotonic() >= end:
