@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from hardhull.cli.runtime_audit import runtime_audit_serve
 from hardhull.cli.runtime_fields import runtime_fields
 from hardhull.cli.runtime_replay import runtime_replay
 from hardhull.cli.runtime_validate import runtime_validate
@@ -20,9 +21,12 @@ def runtime() -> None:
       hardhull runtime replay --rules rules/falco_rules.yaml events.jsonl --format json
       hardhull runtime watch --rules rules/falco_rules.yaml --response response.yaml
       hardhull runtime fields
+      hardhull runtime audit-serve -r k8s_audit_rules.yaml --tls-cert c.pem --tls-key k.pem \\
+          --token-file token
     """
 
 
+runtime.add_command(runtime_audit_serve)
 runtime.add_command(runtime_fields)
 runtime.add_command(runtime_replay)
 runtime.add_command(runtime_validate)
