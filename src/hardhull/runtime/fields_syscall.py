@@ -315,6 +315,10 @@ derived(
 )
 raw("evt.hostname", "string", "host name of the machine the event came from")
 raw("evt.category", "string", "event category (file, net, process...)")
+raw("falco.rule", "string", "Falco JSON input: the rule the feeding Falco raised")
+raw("falco.priority", "string", "Falco JSON input: that rule's priority")
+raw("falco.hostname", "string", "Falco JSON input: the host the feeding Falco runs on")
+raw("falco.output", "string", "Falco JSON input: the feeding Falco's output text")
 
 # --- proc / thread -----------------------------------------------------------------------
 

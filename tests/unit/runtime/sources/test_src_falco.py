@@ -83,3 +83,22 @@ def test_file_with_bad_lines(tmp_path: Path) -> None:
         "Terminal shell in container",
     ]
     assert (sensor.stats().received, sensor.stats().malformed) == (2, 3)
+
+
+def test_rules_can_match_the_feeding_falcos_rule(tmp_path: Path) -> None:
+    from hardhull.runtime.engine import Engine
+    from hardhull.runtime.rules.loader import load_rules
+
+    rules = tmp_path / "r.yaml"
+    rules.write_text(
+        "- rule: Escalate Falco credential reads\n"
+        "  desc: re-raise a Falco alert with hardhull's response\n"
+        "  condition: falco.rule = 'Read sensitive file untrusted' and falco.priority = Warning\n"
+        "  output: from %falco.hostname (%falco.rule)\n"
+        "  priority: CRITICAL\n"
+    )
+    ruleset = load_rules([rules])
+    assert not ruleset.errors
+    alerts = Engine(ruleset).process(falco_event_from_json(copy.deepcopy(FALCO_SHADOW)))
+    assert [a.output for a in alerts] == ["from node-1 (Read sensitive file untrusted)"]
+    assert not Engine(ruleset).process(falco_event_from_json(copy.deepcopy(FALCO_SHELL)))
