@@ -81,7 +81,7 @@ def test_watch_raises_alert_and_reports_stats(tmp_path: Path) -> None:
     assert found is not None, rest
     assert found["priority"] == "Warning"
     assert marker in found["output"]
-    assert "hardhull: final: sensor=ebpf" in rest
+    assert "hardhull: final: sensor=core" in rest  # --sensor ebpf prefers the CO-RE one
     assert "Shadow read by marker" in rest  # per-rule counts
 
 

@@ -96,7 +96,10 @@ class CgroupResolver:
         self._scan()
 
     def _scan(self) -> None:
+        """Rebuild the map: kernfs ids of deleted cgroups are reused (seen on this 6.18
+        host within seconds), so entries are replaced, never only added."""
         self._last_scan = time.monotonic()
+        ids: dict[int, str] = {}
         stack = [str(self.root)]
         while stack:
             top = stack.pop()
@@ -111,15 +114,18 @@ class CgroupResolver:
                     ino = entry.inode()
                 except OSError:
                     continue
-                if ino not in self._ids:
-                    self._ids[ino] = container_id_from_cgroup(entry.path)
+                ids[ino] = container_id_from_cgroup(entry.path)
                 stack.append(entry.path)
+        self._ids = ids
 
     def resolve(self, cgid: int, pid: int) -> str:
+        now = time.monotonic()
+        if now - self._last_scan >= self._interval:
+            self._scan()  # periodic refresh: bounds how long a reused id stays stale
         known = self._ids.get(cgid)
         if known is not None:
             return known
-        if time.monotonic() - self._last_scan >= self._interval:
+        if now - self._last_scan >= 0.05:
             self._scan()
             known = self._ids.get(cgid)
             if known is not None:

@@ -201,7 +201,10 @@ int main(int argc, char **argv) {
     struct timespec last, now;
     clock_gettime(CLOCK_MONOTONIC, &last);
     while (!stop && !out_failed) {
+        /* the BPF side wakes us only when 256 KiB are pending (BPF_RB_NO_WAKEUP
+         * otherwise), so epoll may report nothing: consume what is there every 50 ms */
         err = ring_buffer__poll(rb, 50);
+        if (err >= 0 || err == -EINTR) err = ring_buffer__consume(rb);
         if (err < 0 && err != -EINTR) {
             fprintf(stderr, "hardhull-loader: ring buffer poll: %s\n", strerror(-err));
             break;
