@@ -48,7 +48,8 @@ class DriftStats:
     """``checks``: container execs examined; each ends in exactly one of ``drift``,
     ``clean``, ``unknown`` (no index), ``allowed``, ``no_path`` (no usable
     ``proc.exepath``) or ``errors``. ``unverified``: clean by path but the file could not
-    be examined through /proc. ``host_skipped``: host execs, not checked."""
+    be examined through /proc. ``host_skipped``: host execs, not checked. ``failed_exec``:
+    execs that failed (nothing ran), not checked."""
 
     checks: int = 0
     drift: int = 0
@@ -59,6 +60,7 @@ class DriftStats:
     errors: int = 0
     unverified: int = 0
     host_skipped: int = 0
+    failed_exec: int = 0
 
 
 def _started_ns(container: ContainerInfo) -> int:
@@ -105,6 +107,11 @@ class DriftDetector:
         container = event.container
         if container is None or container.id in ("host", ""):
             self._c["host_skipped"] += 1
+            return None
+        res = event.fields.get("evt.rawres")
+        if isinstance(res, int) and res < 0:
+            # a failed exec (PATH search, missing file) ran nothing
+            self._c["failed_exec"] += 1
             return None
         self._c["checks"] += 1
         try:

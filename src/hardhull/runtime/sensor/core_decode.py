@@ -213,17 +213,24 @@ class CoreDecoder:
         args = tuple(argv[1:])
         fields.update(
             {
-                "proc.exe": exe,
-                "proc.args": args,
-                "proc.exepath": exepath,
                 "user.loginuid": _s32(loginuid),
                 "proc.tty": (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0,
                 "evt.arg.filename": filename,
             }
         )
         if ret >= 0:
+            fields.update({"proc.exe": exe, "proc.args": args, "proc.exepath": exepath})
             info = ProcInfo(pid=pid, name=comm, exe=exe, exepath=exepath, args=args)
             self.table.exec(pid, ppid, info)
+        else:
+            # A failed exec leaves the caller's image in place (as in libsinsp): the
+            # process fields stay the caller's; the attempted path is evt.arg.filename.
+            entry = self.table.get(pid)
+            if entry is not None:
+                fields["proc.exe"] = entry.info.exe
+                if entry.info.exepath:
+                    fields["proc.exepath"] = entry.info.exepath
+                fields["proc.args"] = entry.info.args
         return self._event(
             "execveat" if code == SC_EXECVEAT else "execve", ns, fields, container, ppid, ret
         )

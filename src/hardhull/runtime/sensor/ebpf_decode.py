@@ -291,6 +291,19 @@ class Decoder:
                 args=fields["proc.args"],
             )
             self.table.exec(pid, ppid, info)
+        else:
+            # A failed exec leaves the caller's image in place (as in libsinsp).
+            entry = self.table.get(pid)
+            if entry is None:
+                for key in ("proc.exe", "proc.args", "proc.exepath"):
+                    fields.pop(key, None)
+            else:
+                fields["proc.exe"] = entry.info.exe
+                fields["proc.args"] = entry.info.args
+                if entry.info.exepath:
+                    fields["proc.exepath"] = entry.info.exepath
+                else:
+                    fields.pop("proc.exepath", None)
         return self._event(name, ns, fields, container, ppid, ret, {})
 
     def _args(self, sc: Syscall, vals: list[str], tid: int, ret: int) -> dict[str, Any]:

@@ -140,3 +140,22 @@ def test_bad_events_are_counted() -> None:
     assert DriftDetector(broken).check(_exec("/x", 1)) is None
     st = det.stats()
     assert (st.checks, st.no_path) == (2, 2)
+
+
+def test_failed_execs_are_not_drift() -> None:
+    """A PATH search tries /usr/local/sbin/x, /usr/local/bin/x ... before the real one:
+    those failed execs ran nothing and must not be reported as drift."""
+    det = DriftDetector(lambda c: _index(), verify_proc=False)
+    failed = Event(
+        "syscall",
+        "execve",
+        1,
+        {"proc.exepath": "/usr/local/sbin/ghost", "evt.rawres": -2, "evt.res": "ENOENT"},
+        BOX,
+    )
+    assert det.check(failed) is None
+    ran = Event("syscall", "execve", 2, {"proc.exepath": "/tmp/ghost", "evt.rawres": 0}, BOX)
+    alert = det.check(ran)
+    assert alert is not None and "/tmp/ghost" in alert.output
+    st = det.stats()
+    assert (st.failed_exec, st.checks, st.drift) == (1, 1, 1)
