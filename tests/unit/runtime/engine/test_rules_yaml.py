@@ -24,7 +24,13 @@ BOX = ContainerInfo(
 
 
 def _ev(etype: str, t: float, **fields: Any) -> Event:
-    base: dict[str, Any] = {"container.id": BOX.id, "proc.pid": 42, "proc.name": "sh"}
+    base: dict[str, Any] = {
+        "container.id": BOX.id,
+        "proc.pid": 42,
+        "proc.name": "sh",
+        "evt.res": "SUCCESS",
+        "evt.rawres": 0,
+    }
     base.update(fields)
     return Event("syscall", etype, int(t * S), base, BOX)
 
@@ -79,6 +85,8 @@ def test_package_manager(alone: Engine) -> None:
             "proc.ancestors": (ProcInfo(8, name="apt-get"),),
         },
     )
+    failed = _ev("execve", 3, **{"proc.name": "apt", "evt.res": "ENOENT", "evt.rawres": -2})
+    assert alone.process(failed) == []
     alerts = [a for e in (apt, child) for a in alone.process(e)]
     assert [a.rule for a in alerts] == ["Package Manager Executed in Container"]
     assert "process=apt-get" in alerts[0].output
