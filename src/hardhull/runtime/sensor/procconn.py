@@ -161,10 +161,12 @@ class ProcConnectorSensor:
                 fields["proc.ancestors"] = self.table.ancestors(entry.ppid)
             return Event("syscall", "procexit", ts + self._boot, fields, container)
         entry = read_proc_entry(pid)
-        for _ in range(3):  # cmdline can read empty right at the notification: retry
+        # cmdline can read empty right at the notification (more so on a loaded machine):
+        # retry with growing pauses, ~0.1 s at most, only for such execs
+        for attempt in range(10):
             if entry is None or entry.info.exe:
                 break
-            time.sleep(0.001)
+            time.sleep(0.002 * (attempt + 1))
             entry = read_proc_entry(pid)
         fields.update({"evt.res": "SUCCESS", "evt.rawres": 0})
         if entry is None:
