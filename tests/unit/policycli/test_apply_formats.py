@@ -59,7 +59,7 @@ def test_apply_policyreport_groups_by_namespace(tmp_path: Path) -> None:
     assert doc["kind"] == "List"
     reports = doc["items"]
     assert reports and all(r["apiVersion"] == "wgpolicyk8s.io/v1alpha2" for r in reports)
-    total = {k: 0 for k in ("pass", "fail", "warn", "error", "skip")}
+    total = dict.fromkeys(("pass", "fail", "warn", "error", "skip"), 0)
     for report in reports:
         for key, value in report["summary"].items():
             total[key] += value
