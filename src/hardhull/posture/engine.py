@@ -244,7 +244,6 @@ class PssCheck:
         out: list[CheckResult] = []
         ref = resource.ref
         subject = ""
-        evidence = (("pss_level", ctx.pss_level), ("pss_version", ctx.pss_version))
         for fn, needs, check_id, title, severity, shared in plan:
             if needs and needs.isdisjoint(present):
                 out.append(shared)  # cannot forbid a pod that sets none of its fields
@@ -258,7 +257,15 @@ class PssCheck:
             subject = subject or ref.label()
             out.append(
                 posture_finding(
-                    Status.FAIL, severity, check_id, title, subject, message, evidence, None, ref
+                    Status.FAIL,
+                    severity,
+                    check_id,
+                    title,
+                    subject,
+                    message,
+                    shared.evidence,  # the (pss_level, pss_version) pairs, one tuple per plan
+                    None,
+                    ref,
                 )
             )
         return out

@@ -13,6 +13,20 @@ from hardhull.posture.findings import posture_finding
 _LABEL: list[tuple[ResourceRef, str] | None] = [None]
 
 
+#: Evidence already built, shared by the findings that have the same: most of it recurs
+#: across resources (a JSON path, an image, the missing fields), and 100,000 findings
+#: each with their own tuples made the collector's first pass after the checks twice as
+#: long. Keyed by (evidence, path); cleared when full.
+_EVIDENCE: dict[tuple[tuple[tuple[str, str], ...], str | None], tuple[tuple[str, str], ...]] = {}
+_EVIDENCE_MAX = 8192
+
+
+def _pairs(evidence: tuple[tuple[str, str], ...], path: str | None) -> tuple[tuple[str, str], ...]:
+    if not evidence:
+        return () if path is None else (("path", path),)
+    return tuple(sorted((*evidence, ("path", path)) if path is not None else evidence))
+
+
 def finding(
     control: Control,
     ref: ResourceRef,
@@ -25,10 +39,16 @@ def finding(
 ) -> Finding:
     """A ``posture`` finding for ``control`` about ``ref``; ``path`` is the JSON path of
     the offending field (added to the evidence as ``("path", ...)``)."""
-    if not evidence:
-        pairs: tuple[tuple[str, str], ...] = () if path is None else (("path", path),)
+    if type(evidence) is tuple:
+        key = (evidence, path)
+        pairs = _EVIDENCE.get(key)
+        if pairs is None:
+            pairs = _pairs(evidence, path)
+            if len(_EVIDENCE) >= _EVIDENCE_MAX:
+                _EVIDENCE.clear()
+            _EVIDENCE[key] = pairs
     else:
-        pairs = tuple(sorted((*evidence, ("path", path)) if path is not None else evidence))
+        pairs = _pairs(tuple(evidence), path)
     last = _LABEL[0]
     if last is not None and last[0] is ref:
         subject = last[1]
