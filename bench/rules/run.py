@@ -35,9 +35,11 @@ import orjson
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen import write_stream  # noqa: E402
+from tests.support.shared import SHARED  # noqa: E402
 
 from hardhull.runtime.engine import Engine  # noqa: E402
 from hardhull.runtime.jsonio import LineReader  # noqa: E402
@@ -45,7 +47,7 @@ from hardhull.runtime.rules.loader import load_rules  # noqa: E402
 from hardhull.runtime.sensor.replay import EventDecoder  # noqa: E402
 
 FALCO_RULES = Path(
-    os.environ.get("HARDHULL_FALCO_RULES", ROOT.parent / "shared/data/falco-rules/rules")
+    os.environ.get("HARDHULL_FALCO_RULES", SHARED / "data" / "falco-rules" / "rules")
 )
 HARDHULL_RULES = ROOT / "src/hardhull/runtime/data/hardhull_rules.yaml"
 LOCAL_RULES = Path(__file__).resolve().parent / "local_rules.yaml"

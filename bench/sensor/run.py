@@ -32,8 +32,12 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-RULES = Path("/work/shared/data/falco-rules/rules/falco_rules.yaml")
 HERE = Path(__file__).resolve().parent
+if str(HERE.parents[1]) not in sys.path:
+    sys.path.insert(0, str(HERE.parents[1]))
+from tests.support.shared import SHARED  # noqa: E402
+
+RULES = SHARED / "data" / "falco-rules" / "rules" / "falco_rules.yaml"
 CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hardhull" / "bench"
 # the smallest program to spawn: static, no libc, exits 0 (x86_64)
 TRUE_C = 'void _start(void) { __asm__ volatile("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }\n'

@@ -224,7 +224,8 @@ class CoreDecoder:
             self.table.exec(pid, ppid, info)
         else:
             # A failed exec leaves the caller's image in place (as in libsinsp): the
-            # process fields stay the caller's; the attempted path is evt.arg.filename.
+            # process fields stay the caller's; the attempt is evt.arg.filename/args.
+            fields["evt.arg.args"] = " ".join(args)
             entry = self.table.get(pid)
             if entry is not None:
                 fields["proc.exe"] = entry.info.exe

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 import time
-from pathlib import Path
+
+from tests.support.shared import SHARED
 
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
 from hardhull.runtime.engine import DEFAULT_RULES, Engine
 from hardhull.runtime.rules.loader import load_rules
 
-FALCO = Path(__file__).resolve().parents[5] / "shared" / "data" / "falco-rules" / "rules"
+FALCO = SHARED / "data" / "falco-rules" / "rules"
 
 
 def events(n: int) -> list[Event]:

@@ -3,16 +3,16 @@ the engine over events shaped as the sensors fill them."""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.shared import SHARED
 
 from hardhull.model.event import AlertKind, ContainerInfo, Event, ProcInfo
 from hardhull.runtime.engine import DEFAULT_RULES, Engine
 from hardhull.runtime.rules.loader import load_rules
 
-FALCO = Path(__file__).resolve().parents[5] / "shared" / "data" / "falco-rules" / "rules"
+FALCO = SHARED / "data" / "falco-rules" / "rules"
 S = 1_000_000_000
 BOX = ContainerInfo(
     id="0123456789ab",
@@ -55,8 +55,6 @@ def test_loads_alone_and_after_falco_stable() -> None:
     ]
     assert [s.name for s in rs.sequences] == ["Dropped Binary Executed"]
     assert [t.name for t in rs.thresholds] == ["Connections to Many Destinations from Container"]
-    if not FALCO.is_dir():
-        pytest.skip(f"{FALCO} not present")
     files = [FALCO / n for n in ("falco_rules.yaml", "falco-incubating_rules.yaml")]
     both = load_rules([*files, DEFAULT_RULES])
     assert not both.errors

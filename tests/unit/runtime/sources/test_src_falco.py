@@ -6,7 +6,6 @@ import copy
 from pathlib import Path
 
 import orjson
-import pytest
 
 from hardhull.runtime.sensor.falco_json import FalcoJsonSensor, falco_event_from_json
 
@@ -51,7 +50,6 @@ def test_missing_source_na_values_and_numeric_strings() -> None:
 
 
 def test_numeric_strings_follow_the_field_table() -> None:
-    pytest.importorskip("hardhull.runtime.fields")
     event = falco_event_from_json(copy.deepcopy(FALCO_SHELL))
     assert event.fields["proc.pid"] == 4242
     assert event.fields["proc.tty"] == 34817

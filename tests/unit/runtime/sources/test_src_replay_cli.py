@@ -6,8 +6,8 @@ import copy
 from pathlib import Path
 
 import orjson
-import pytest
 from click.testing import CliRunner
+from tests.support.shared import SHARED
 
 from hardhull.cli.main import cli
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
@@ -15,9 +15,7 @@ from hardhull.runtime.sensor.replay import event_to_json
 
 from .samples import FALCO_SHADOW, event_list, pod_create_privileged, pod_exec
 
-pytest.importorskip("hardhull.runtime.rules.loader")
-
-RULES = Path(__file__).resolve().parents[5] / "shared/data/falco-rules/rules"
+RULES = SHARED / "data" / "falco-rules" / "rules"
 FALCO = RULES / "falco_rules.yaml"
 WEB = ContainerInfo(
     id="3f2a9c1b7d0e",
