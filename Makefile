@@ -36,6 +36,9 @@ bench: setup
 	$(BIN)/python bench/db_build/run.py
 	$(BIN)/python bench/scan/run.py
 	$(BIN)/python bench/posture/run.py --count 10000
+	$(BIN)/python bench/admission/run.py --rate 500 --duration 60 --policies bench/admission/policies
+	$(BIN)/python bench/rules/run.py
+	$(BIN)/python bench/sensor/run.py --sensor core
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache build
