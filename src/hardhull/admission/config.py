@@ -14,7 +14,12 @@ Example::
         reports: /var/lib/hardhull/scans   # the scan-results cache directory
         severity: high                 # threshold: critical | high | medium | low | ...
         fixable_only: true             # count only findings with fixed_versions
-        unscanned: deny                # deny | allow-audit (never-scanned images)
+        unscanned: deny                # deny | allow-audit | scan (never-scanned images)
+        # with unscanned: scan, images are scanned on demand into `reports`:
+        # scan_workers: 2, scan_queue: 32, scan_timeout_s: 300, scan_retry_s: 600,
+        # scan_wait_ms: 0 (at most half of budget_ms), while_scanning: deny (| allow-audit),
+        # db: /var/lib/hardhull/vulndb.sqlite, scan_source: registry (| podman | docker),
+        # insecure_registries: [registry.local:5000], docker_config: /auth/config.json
         action: deny                   # deny | warn
         exemptions:
           - images: [ghcr.io/acme/legacy*]     # globs; and/or advisories
@@ -49,7 +54,14 @@ import yaml
 from hardhull.errors import HardhullError
 from hardhull.model import Severity
 from hardhull.policy.base import Action
-from hardhull.policy.vulngate import Unscanned, VulnExemption, VulnGateError, VulnGateOptions
+from hardhull.policy.vulngate import (
+    ScanSettings,
+    Unscanned,
+    VulnExemption,
+    VulnGateError,
+    VulnGateOptions,
+)
+from hardhull.policy.vulngate_options import SCAN_KEYS, scan_settings
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -182,7 +194,10 @@ def _exemption(item: object, i: int) -> Exemption:
     )
 
 
-_GATE_KEYS = frozenset({"reports", "severity", "fixable_only", "unscanned", "action", "exemptions"})
+_GATE_KEYS = (
+    frozenset({"reports", "severity", "fixable_only", "unscanned", "action", "exemptions"})
+    | SCAN_KEYS
+)
 _GATE_EX_KEYS = frozenset({"images", "advisories", "reason", "expires"})
 
 
@@ -215,8 +230,9 @@ def _gate_exemption(item: object, where: str) -> VulnExemption:
     return VulnExemption(reason.strip(), images, frozenset(advisories), expires)
 
 
-def _vuln_gate(value: object, base: Path) -> VulnGateOptions | None:
-    """``builtin.vulnerability_gate``; relative ``reports`` are relative to ``base``."""
+def _vuln_gate(value: object, base: Path, budget_ms: float = 200.0) -> VulnGateOptions | None:
+    """``builtin.vulnerability_gate``; relative paths are relative to ``base``; an
+    on-demand scan's wait must leave most of ``budget_ms`` to the other policies."""
     where = "builtin.vulnerability_gate"
     if value is None:
         return None
@@ -234,16 +250,26 @@ def _vuln_gate(value: object, base: Path) -> VulnGateOptions | None:
     raw_ex = [] if raw_ex is None else raw_ex
     if not isinstance(raw_ex, list):
         raise ConfigError(f"{where}.exemptions must be a list")
+    unscanned = _enum(Unscanned, gate.get("unscanned", "deny"), f"{where}.unscanned")
+    scan_keys = sorted(set(gate) & SCAN_KEYS)
+    if scan_keys and unscanned is not Unscanned.SCAN:
+        raise ConfigError(
+            f"{where}: {', '.join(scan_keys)} only apply with unscanned: scan "
+            f"(unscanned is {unscanned.value})"
+        )
     try:
         return VulnGateOptions(
             reports=base / reports,
             severity=_enum(Severity, gate.get("severity", "high"), f"{where}.severity"),
             fixable_only=_bool(gate.get("fixable_only", True), f"{where}.fixable_only"),
-            unscanned=_enum(Unscanned, gate.get("unscanned", "deny"), f"{where}.unscanned"),
+            unscanned=unscanned,
             action=action,
             exemptions=tuple(
                 _gate_exemption(item, f"{where}.exemptions[{i}]") for i, item in enumerate(raw_ex)
             ),
+            scan=scan_settings(gate, base, budget_ms)
+            if unscanned is Unscanned.SCAN
+            else ScanSettings(),
         )
     except VulnGateError as exc:
         raise ConfigError(f"{where}.{exc.message}") from None
@@ -296,7 +322,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
             None if registries is None else _strs(registries, "builtin.allowed_registries")
         ),
         require_digest=bool(builtin.get("require_digest", False)),
-        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base),
+        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base, float(budget)),
         default_mode=None if default_mode is None else _enum(Mode, default_mode, "default_mode"),
         modes=modes,
         exemptions=tuple(_exemption(item, i) for i, item in enumerate(raw_ex)),

@@ -1,38 +1,51 @@
 """Vulnerability gating: deny (or warn) images whose latest scan has serious findings.
 
-The gate reads a **scan-results cache directory**: ``*.json`` documents written by
-``hardhull scan image --format json``. Each report is indexed by the image reference it
-names (``source.name``, ``source.target`` and ``source.tags``, normalised the way
-container engines read them) and by its manifest digest (``source.manifest_digest``);
-when several reports name the same image, the newest ``created`` wins. The directory is
-re-read whenever its modification time changes (a report added, replaced or removed).
+The gate reads a **scan-results cache directory** of ``hardhull scan image --format json``
+reports (:mod:`hardhull.policy.vulngate_reports`: indexed by image reference and manifest
+digest, newest ``created`` wins, re-read when the directory changes).
 
 For every container image of a Pod or pod template (init and ephemeral containers
 included), the gate counts the report's unsuppressed ``vulnerability`` findings at or
 above ``severity`` (only those with ``fixed_versions`` when ``fixable_only``), minus the
-active exemptions. Images never scanned get the configured answer: ``deny`` or
-``allow-audit`` (a ``warn`` result, which the webhook records as an audit annotation).
-Scanning on demand (``scan``) is refused at load time: the webhook never runs scans.
+active exemptions. Images never scanned get the configured answer: ``deny``,
+``allow-audit`` (a ``warn`` result, which the webhook records as an audit annotation), or
+``scan``: the gate scans the image on demand in the background
+(:mod:`hardhull.policy.vulngate_scan`), writing the report into the directory, waits for
+it at most ``scan.wait_ms`` (until it finishes when None), and until then answers
+``scan.while_scanning`` (``deny`` or ``allow-audit``) with a message saying a scan was
+started. A failed scan is a ``scan-failed`` failure naming the reason and when it will be
+retried; it never lets the image through.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import fnmatch
-import os
-import threading
+import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from hardhull.errors import HardhullError
 from hardhull.model import Severity
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
-from hardhull.posture.checks.images import parse_image
+from hardhull.policy.vulngate_reports import (
+    ReportCache,
+    ScanRecord,
+    ScanVuln,
+    VulnGateError,
+    image_key,
+    index_reports,
+    read_report,
+)
+from hardhull.policy.vulngate_scan import (
+    OnDemandScanner,
+    ScanSettings,
+    ScanState,
+    ScanTicket,
+    WhileScanning,
+)
 from hardhull.posture.pss import pod_spec_of
 
 NAME = "vulnerability-gate"
@@ -40,10 +53,6 @@ _POS = SourcePos("<builtin>")
 _OPERATIONS = frozenset({"CREATE", "UPDATE"})
 _SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 _WORST = 3  # advisory ids named per image
-
-
-class VulnGateError(HardhullError):
-    """The vulnerability gate is misconfigured (bad option, unreadable cache directory)."""
 
 
 class Unscanned(StrEnum):
@@ -86,149 +95,6 @@ class VulnExemption:
         return f"{scope} ({self.reason})"
 
 
-@dataclass(frozen=True, slots=True)
-class ScanVuln:
-    """One vulnerability finding of a report."""
-
-    id: str
-    aliases: tuple[str, ...]
-    severity: Severity
-    fixable: bool
-    suppressed: bool
-
-
-@dataclass(frozen=True, slots=True)
-class ScanRecord:
-    """The essentials of one scan report."""
-
-    created: str
-    digest: str
-    vulns: tuple[ScanVuln, ...]
-    keys: tuple[str, ...] = ()
-
-
-def image_key(image: str) -> str:
-    """``registry/repository:tag`` (``latest`` when untagged), digest dropped."""
-    ref = parse_image(image)
-    return f"{ref.registry}/{ref.repository}:{ref.tag or 'latest'}"
-
-
-def _created_key(created: str) -> tuple[float, str]:
-    try:
-        stamp = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
-    except ValueError:
-        return (float("-inf"), created)
-    if stamp.tzinfo is None:
-        stamp = stamp.replace(tzinfo=dt.UTC)
-    return (stamp.timestamp(), created)
-
-
-def _severity(text: object) -> Severity:
-    try:
-        return Severity.parse(str(text))
-    except ValueError:
-        return Severity.UNKNOWN
-
-
-def read_report(path: Path) -> ScanRecord | None:
-    """A scan document's essentials; None when ``path`` is not a hardhull scan report."""
-    try:
-        doc = orjson.loads(path.read_bytes())
-    except (OSError, orjson.JSONDecodeError):
-        return None
-    if not isinstance(doc, Mapping) or not isinstance(doc.get("findings"), list):
-        return None
-    source = doc.get("source")
-    if not isinstance(source, Mapping):
-        return None
-    vulns: list[ScanVuln] = []
-    for f in doc["findings"]:
-        if not isinstance(f, Mapping) or f.get("kind") != "vulnerability":
-            continue
-        aliases = f.get("aliases")
-        vulns.append(
-            ScanVuln(
-                id=str(f.get("id", "")),
-                aliases=tuple(str(a) for a in aliases) if isinstance(aliases, list) else (),
-                severity=_severity(f.get("severity")),
-                fixable=bool(f.get("fixed_versions")),
-                suppressed=f.get("suppressed") is not None,
-            )
-        )
-    digest = str(source.get("manifest_digest") or "")
-    return ScanRecord(
-        created=str(doc.get("created") or ""),
-        digest=digest,
-        vulns=tuple(vulns),
-        keys=tuple(dict.fromkeys(_source_keys(source, digest))),
-    )
-
-
-def _source_keys(source: Mapping[str, Any], digest: str) -> list[str]:
-    keys = [f"@{digest}"] if digest else []
-    scheme = source.get("scheme")
-    if scheme in ("dir", "sbom"):
-        return keys
-    names = (source.get("name"), source.get("target") if scheme == "registry" else None)
-    keys.extend(image_key(v) for v in names if isinstance(v, str) and v)
-    tags = source.get("tags")
-    name = source.get("name")
-    if isinstance(tags, list) and isinstance(name, str) and name:
-        ref = parse_image(name)
-        keys.extend(f"{ref.registry}/{ref.repository}:{t}" for t in tags if isinstance(t, str))
-    return keys
-
-
-def index_reports(directory: Path) -> dict[str, ScanRecord]:
-    """Every scan report in ``directory`` by image key and ``@digest``; newest wins."""
-    try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == ".json")
-    except OSError as exc:
-        raise VulnGateError(f"cannot read scan reports in {directory}: {exc.strerror}") from None
-    index: dict[str, ScanRecord] = {}
-    for path in paths:
-        record = read_report(path)
-        if record is None:
-            continue
-        for key in record.keys:
-            old = index.get(key)
-            if old is None or _created_key(record.created) > _created_key(old.created):
-                index[key] = record
-    return index
-
-
-class ReportCache:
-    """The indexed cache directory, re-read when the directory's mtime changes."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self._lock = threading.Lock()
-        self._stamp = self._mtime()
-        self._index = index_reports(directory)
-
-    def _mtime(self) -> int:
-        try:
-            return os.stat(self.directory).st_mtime_ns
-        except OSError as exc:
-            raise VulnGateError(
-                f"scan reports directory {self.directory}: {exc.strerror}"
-            ) from None
-
-    def lookup(self, image: str) -> ScanRecord | None:
-        """The latest report for ``image``: by digest when pinned, else by reference."""
-        stamp = self._mtime()
-        if stamp != self._stamp:
-            with self._lock:
-                if stamp != self._stamp:
-                    self._index = index_reports(self.directory)
-                    self._stamp = stamp
-        index = self._index
-        digest = parse_image(image).digest
-        if digest:
-            return index.get(f"@{digest}")
-        return index.get(image_key(image))
-
-
 def _images(spec: Mapping[str, Any]) -> list[str]:
     out: list[str] = []
     for section in _SECTIONS:
@@ -245,7 +111,8 @@ def _images(spec: Mapping[str, Any]) -> list[str]:
 class VulnGateOptions:
     """What the gate checks: ``reports`` (the cache directory), the ``severity``
     threshold, ``fixable_only``, the answer for ``unscanned`` images, the ``action`` of a
-    failure and the ``exemptions``."""
+    failure, the ``exemptions``, and how on-demand scans run (``scan``, used when
+    ``unscanned`` is ``scan``)."""
 
     reports: Path
     severity: Severity = Severity.HIGH
@@ -253,25 +120,33 @@ class VulnGateOptions:
     unscanned: Unscanned = Unscanned.DENY
     action: Action = Action.DENY
     exemptions: tuple[VulnExemption, ...] = ()
+    scan: ScanSettings = field(default_factory=ScanSettings)
 
-    def __post_init__(self) -> None:
-        if self.unscanned is Unscanned.SCAN:
-            raise VulnGateError(
-                "unscanned: scan (scan on demand) is not implemented; the webhook never "
-                "runs scans - use deny or allow-audit and fill the reports directory with "
-                "`hardhull scan image --format json`"
-            )
+
+def _clock(stamp: float) -> str:
+    return dt.datetime.fromtimestamp(stamp, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    """What on-demand scanning left for the ``unscanned`` and ``scan-failed`` rules."""
+
+    waiting: tuple[str, ...] = ()  # "image (scan started)" and the like
+    failed: tuple[str, ...] = ()
 
 
 class VulnGatePolicy:
     """The vulnerability gate as a built-in policy (``vulnerability-gate``). Building it
     reads the reports directory (:class:`VulnGateError` when it cannot)."""
 
-    __slots__ = ("cache", "options")
+    __slots__ = ("cache", "options", "scanner")
 
     def __init__(self, options: VulnGateOptions) -> None:
         self.options = options
         self.cache = ReportCache(options.reports)
+        self.scanner: OnDemandScanner | None = None
+        if options.unscanned is Unscanned.SCAN:
+            self.scanner = OnDemandScanner(options.reports, options.scan, self.cache.invalidate)
 
     @property
     def name(self) -> str:
@@ -287,6 +162,11 @@ class VulnGatePolicy:
     def pos(self) -> SourcePos:
         """Built-ins come from no file."""
         return _POS
+
+    def close(self) -> None:
+        """Stop on-demand scans (running ones are killed)."""
+        if self.scanner is not None:
+            self.scanner.close()
 
     def _parts(self, inp: AdmissionInput) -> Mapping[str, Any] | None:
         if inp.operation not in _OPERATIONS or inp.obj is None:
@@ -334,25 +214,66 @@ class VulnGatePolicy:
         note = f"exemption {'; '.join(sorted(expired))}" if expired else ""
         return text, note
 
+    def _scan_missing(self, missing: list[str], records: dict[str, ScanRecord]) -> _Pending:
+        """Start (or join) on-demand scans of ``missing`` images, wait as configured,
+        and put the reports that exist by then into ``records``."""
+        scanner = self.scanner
+        assert scanner is not None
+        wait_ms = self.options.scan.wait_ms
+        tickets = {image: scanner.request(image, block=wait_ms is None) for image in missing}
+        deadline = None if wait_ms is None else time.monotonic() + wait_ms / 1000.0
+        for ticket in tickets.values():
+            if ticket.state in (ScanState.QUEUED, ScanState.RUNNING):
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is None or remaining > 0:
+                    ticket.finished.wait(remaining)
+        waiting: list[str] = []
+        failed: list[str] = []
+        for image, first in tickets.items():
+            now = scanner.status(image) or first
+            record = self.cache.lookup(image)
+            if record is None and now.state is ScanState.DONE and now.report is not None:
+                record = read_report(now.report)
+            if record is not None:
+                records[image] = record
+            elif now.state is ScanState.FAILED:
+                failed.append(
+                    f"{image}: {now.error} (attempt {now.attempts}; "
+                    f"next attempt after {_clock(now.retry_at)})"
+                )
+            else:
+                waiting.append(f"{image} ({_progress(first, now)})")
+        return _Pending(tuple(waiting), tuple(failed))
+
     def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
-        """Rule ``vulnerabilities`` (scanned images) and, when any image has no report,
-        rule ``unscanned``."""
+        """Rule ``vulnerabilities`` (scanned images), and when some image has no report,
+        rule ``unscanned`` (and ``scan-failed`` when an on-demand scan failed)."""
         spec = self._parts(inp)
         if spec is None:
             return ()
         today = dt.date.today()
+        images = _images(spec)
+        records: dict[str, ScanRecord] = {}
+        missing: list[str] = []
+        for image in images:
+            record = self.cache.lookup(image)
+            if record is not None:
+                records[image] = record
+                continue
+            names = [image, image_key(image)]
+            if not any(
+                e.active(today) and not e.advisories and e.covers_image(names)
+                for e in self.options.exemptions
+            ):
+                missing.append(image)
+        pending = _Pending(waiting=tuple(missing))
+        if missing and self.scanner is not None:
+            pending = self._scan_missing(missing, records)
         failures: list[str] = []
         notes: list[str] = []
-        missing: list[str] = []
-        for image in _images(spec):
-            record = self.cache.lookup(image)
+        for image in images:
+            record = records.get(image)
             if record is None:
-                names = [image, image_key(image)]
-                if not any(
-                    e.active(today) and not e.advisories and e.covers_image(names)
-                    for e in self.options.exemptions
-                ):
-                    missing.append(image)
                 continue
             text, note = self._counted(image, record, today)
             if text:
@@ -373,14 +294,29 @@ class VulnGatePolicy:
             out.append(
                 RuleResult(self.name, "vulnerabilities", Result.PASS, action=self.options.action)
             )
-        if missing:
-            msg = (
-                f"images never scanned (no report in {self.options.reports}): {', '.join(missing)}"
-            )
-            if self.options.unscanned is Unscanned.ALLOW_AUDIT:
+        out.extend(self._unscanned(pending, inp))
+        return out
+
+    def _unscanned(self, pending: _Pending, inp: AdmissionInput) -> list[RuleResult]:
+        out: list[RuleResult] = []
+        where = f"no report in {self.options.reports}"
+        if pending.waiting:
+            if self.scanner is None:
+                msg = f"images never scanned ({where}): {', '.join(pending.waiting)}"
+                audit = self.options.unscanned is Unscanned.ALLOW_AUDIT
+            else:
+                msg = (
+                    f"images not scanned yet ({where}): {'; '.join(pending.waiting)}; "
+                    "they are judged on their reports once the scans finish"
+                )
+                audit = self.options.scan.while_scanning is WhileScanning.ALLOW_AUDIT
+            if audit:
                 out.append(self._result("unscanned", Result.WARN, msg, inp, audit=True))
             else:
                 out.append(self._result("unscanned", Result.FAIL, msg, inp))
+        if pending.failed:
+            msg = f"on-demand scans failed: {'; '.join(pending.failed)}"
+            out.append(self._result("scan-failed", Result.FAIL, msg, inp))
         return out
 
     def _result(
@@ -396,3 +332,30 @@ class VulnGatePolicy:
             category="Images",
             audit_annotations=((f"{NAME}-{rule}", msg),) if audit else (),
         )
+
+
+def _progress(first: ScanTicket, now: ScanTicket) -> str:
+    """How a still-missing image's scan stands, for the ``unscanned`` message."""
+    if first.state is ScanState.QUEUE_FULL:
+        return "scan not started: too many scans waiting; try again later"
+    if first.started:
+        return "scan started"
+    return f"scan {now.state.value}"
+
+
+__all__ = [
+    "NAME",
+    "ReportCache",
+    "ScanRecord",
+    "ScanSettings",
+    "ScanVuln",
+    "Unscanned",
+    "VulnExemption",
+    "VulnGateError",
+    "VulnGateOptions",
+    "VulnGatePolicy",
+    "WhileScanning",
+    "image_key",
+    "index_reports",
+    "read_report",
+]

@@ -36,7 +36,6 @@ from hardhull.policy.builtin import builtin_policies
 from hardhull.policy.vulngate import (
     Unscanned,
     VulnExemption,
-    VulnGateError,
     VulnGateOptions,
     VulnGatePolicy,
 )
@@ -184,8 +183,6 @@ def test_unscanned_deny_and_allow_audit(cache: Path) -> None:
     assert denied.result is Result.FAIL and image in denied.message
     audited = _run(_gate(cache, unscanned=Unscanned.ALLOW_AUDIT), _pod(image))["unscanned"]
     assert audited.result is Result.WARN and audited.audit_annotations
-    with pytest.raises(VulnGateError, match="not implemented"):
-        VulnGateOptions(cache, unscanned=Unscanned.SCAN)
 
 
 def test_digest_pinned_image_matches_by_digest(cache: Path) -> None:
@@ -245,10 +242,6 @@ def test_config_parses_gate(cache: Path) -> None:
     [
         ({"severity": "high"}, "reports must be"),
         ({"reports": "s", "severity": "severe"}, "severity: 'severe' is not one of"),
-        (
-            {"reports": "s", "unscanned": "scan"},
-            "unscanned: scan (scan on demand) is not implemented",
-        ),
         ({"reports": "s", "unscanned": "ignore"}, "unscanned: 'ignore'"),
         ({"reports": "s", "action": "audit"}, "action: 'audit' is not one of deny, warn"),
         ({"reports": "s", "fixable_only": "yes"}, "fixable_only must be true or false"),
