@@ -156,19 +156,25 @@ def test_failed_scan_is_retried_only_after_retry_after(
 ) -> None:
     host = _refusing()
     image = f"{host}/nothing/app:1"
-    gate = _gate(gates, reports, db=db, retry_after_s=3.0, insecure_registries=(host,))
+    gate = _gate(gates, reports, db=db, retry_after_s=3600.0, insecure_registries=(host,))
     first = _run(gate, _pod(image))["scan-failed"]
     assert first.result is Result.FAIL and image in first.message
     assert "(attempt 1; next attempt after " in first.message
     assert gate.scanner is not None
     status = gate.scanner.status(image)
     assert status is not None and status.state is ScanState.FAILED and status.error
-    assert status.error in first.message
+    assert f"{image}: {status.error} (attempt 1;" in first.message
+    assert "connection refused" in status.error
     second = _run(gate, _pod(image))["scan-failed"]  # remembered: no new scan
-    assert "(attempt 1;" in second.message
-    _until(lambda: time.time() >= status.retry_at, "the retry-after to pass")
-    third = _run(gate, _pod(image))["scan-failed"]
-    assert "(attempt 2;" in third.message
+    assert second.message == first.message
+
+    soon = _gate(gates, reports, db=db, retry_after_s=0.5, insecure_registries=(host,))
+    assert "(attempt 1;" in _run(soon, _pod(image))["scan-failed"].message
+    assert soon.scanner is not None
+    failed = soon.scanner.status(image)
+    assert failed is not None
+    _until(lambda: time.time() >= failed.retry_at, "the retry-after to pass")
+    assert "(attempt 2;" in _run(soon, _pod(image))["scan-failed"].message
 
 
 def test_missing_database_is_a_clear_failure(
