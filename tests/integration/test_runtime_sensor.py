@@ -140,14 +140,16 @@ def test_host_exec_with_argv_exe_and_parent(ebpf: Collector) -> None:
 
 
 def test_long_argv_beyond_the_bpftrace_limits(ebpf: Collector) -> None:
-    if ebpf.sensor.name != "core":
-        pytest.skip("bpftrace keeps 32 arguments of 128 bytes (documented)")
     marker = uuid.uuid4().hex
     args = [marker, *(f"a{i}" for i in range(100)), "x" * 1000]
     subprocess.run(["/bin/echo", *args], check=True, capture_output=True)
     ev = ebpf.wait_for(lambda e: e.type == "execve" and marker in (_f(e, "proc.args") or ()))
-    assert _f(ev, "proc.args") == tuple(args)
     assert _f(ev, "proc.exe") == "/bin/echo"
+    got = _f(ev, "proc.args")
+    if ebpf.sensor.name == "core":
+        assert got == tuple(args)
+    else:  # bpftrace keeps 32 argv elements of at most 128 bytes (documented)
+        assert len(got) <= 32 and got[:20] == tuple(args[:20])
 
 
 def test_failed_exec_has_errno_and_argv(ebpf: Collector) -> None:
