@@ -146,7 +146,7 @@ class VulnGatePolicy:
         self.cache = ReportCache(options.reports)
         self.scanner: OnDemandScanner | None = None
         if options.unscanned is Unscanned.SCAN:
-            self.scanner = OnDemandScanner(options.reports, options.scan, self.cache.invalidate)
+            self.scanner = OnDemandScanner(options.reports, options.scan, self.cache.refresh)
 
     @property
     def name(self) -> str:

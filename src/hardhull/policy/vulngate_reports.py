@@ -6,7 +6,7 @@ reference they name (``source.name``, ``source.target`` and ``source.tags``, nor
 the way container engines read them) and by their manifest digest
 (``source.manifest_digest``); when several reports name the same image, the newest
 ``created`` wins. :class:`ReportCache` re-reads the directory whenever its modification
-time changes, and when told to (:meth:`ReportCache.invalidate`, after a scan of its own).
+time changes, and when told to (:meth:`ReportCache.refresh`, after a scan of its own).
 """
 
 from __future__ import annotations
@@ -147,14 +147,17 @@ class ReportCache:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._lock = threading.Lock()
-        self._stamp: int | None = self._mtime()
+        self._stamp = self._mtime()
         self._index = index_reports(directory)
 
-    def invalidate(self) -> None:
-        """Re-read the directory at the next lookup (two changes within one tick of the
-        file system's clock leave its mtime unchanged)."""
+    def refresh(self) -> None:
+        """Re-read the directory now (after a report of the gate's own scans landed: two
+        changes within one tick of the file system's clock leave its mtime unchanged, and
+        re-reading here spares the next request the work)."""
+        stamp = self._mtime()
+        index = index_reports(self.directory)
         with self._lock:
-            self._stamp = None
+            self._index, self._stamp = index, stamp
 
     def _mtime(self) -> int:
         try:
