@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ import orjson
 from hardhull.cli.options import output_option
 from hardhull.cli.output import emit
 from hardhull.errors import UsageError
-from hardhull.policy.base import AdmissionInput, Result, RuleResult
+from hardhull.policy.base import AdmissionInput, Policy, Result, RuleResult
 from hardhull.report.policy_results import to_policy_reports_yaml, to_policy_sarif
 
 _ORDER = ("pass", "skip", "warn", "error", "fail")
@@ -56,8 +57,27 @@ def _render(results: list[RuleResult], fmt: str) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def _builtin_policies(config_path: Path) -> list[Policy]:
+    """The built-in policies and policy files of an admission configuration, with any
+    on-demand vulnerability scan waited for (the CLI has no latency budget)."""
+    from hardhull.admission.config import load_config
+    from hardhull.admission.policies import load_admission_policies
+
+    config = load_config(config_path)
+    gate = config.vuln_gate
+    if gate is not None:
+        config = dataclasses.replace(
+            config,
+            vuln_gate=dataclasses.replace(gate, scan=dataclasses.replace(gate.scan, wait_ms=None)),
+        )
+    policies, warnings = load_admission_policies(config)
+    for err in warnings:
+        click.echo(f"hardhull: note: {err.pos}: {err.message}", err=True)
+    return policies
+
+
 @click.command("apply")
-@click.argument("policy_paths", nargs=-1, required=True, type=click.Path())
+@click.argument("policy_paths", nargs=-1, type=click.Path())
 @click.option(
     "--resource",
     "-r",
@@ -77,6 +97,15 @@ def _render(results: list[RuleResult], fmt: str) -> bytes:
 )
 @output_option
 @click.option(
+    "--builtins",
+    "builtins_config",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="An admission configuration file (as for `admission serve --config`): its built-in "
+    "policies (PSS level, allowed registries, digest, vulnerability gate) and its "
+    "`policies:` are applied too, so CI and the webhook judge alike. An on-demand "
+    "vulnerability scan is waited for here (no latency budget).",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["fail", "error", "warn", "none"]),
     default="fail",
@@ -87,22 +116,28 @@ def policy_apply(
     resources: tuple[str, ...],
     fmt: str,
     output: Path | None,
+    builtins_config: Path | None,
     fail_on: str,
 ) -> None:
     """Evaluate policies against manifests: one result per (policy, rule, resource).
 
     \b
-    Example:
+    Examples:
       hardhull policy apply policies/ --resource k8s/ --format json
+      hardhull policy apply --builtins admission.yaml --resource k8s/   # the webhook's set
     """
     from hardhull.policy.loader import load_policies, load_resources
 
+    if not policy_paths and builtins_config is None:
+        raise UsageError("give policy files or directories, or --builtins CONFIG")
+    policies: list[Policy] = _builtin_policies(builtins_config) if builtins_config else []
     loaded = load_policies(policy_paths)
     for err in loaded.errors:
         click.echo(
             f"hardhull: {'error' if err.fatal else 'note'}: {err.pos}: {err.message}", err=True
         )
-    if not loaded.policies:
+    policies.extend(loaded.policies)
+    if not policies:
         raise UsageError("no policies could be loaded")
     objs, rerrors = load_resources(resources)
     for err in rerrors:
@@ -117,7 +152,7 @@ def policy_apply(
             name=res.ref.name,
             ref=res.ref,
         )
-        for policy in loaded.policies:
+        for policy in policies:
             if policy.applies_to(inp):
                 results.extend(policy.evaluate(inp))
     emit(_render(results, fmt), output)
