@@ -13,7 +13,8 @@ from typing import Any
 
 import click
 
-from hardhull.errors import RuleLoadError, UsageError
+from hardhull.cli.runtime_rules import load_rule_files
+from hardhull.errors import UsageError
 
 
 @click.command("audit-serve")
@@ -66,7 +67,6 @@ def runtime_audit_serve(
     from hardhull.runtime.engine import Engine
     from hardhull.runtime.outputs import JsonLinesSink, WebhookSink
     from hardhull.runtime.outputs_limit import RateLimiter
-    from hardhull.runtime.rules.loader import load_rules
     from hardhull.runtime.sensor.k8s_audit_server import (
         AuditWebhookConfig,
         K8sAuditWebhookSensor,
@@ -78,17 +78,7 @@ def runtime_audit_serve(
         raise UsageError(f"--listen {listen!r}: expected HOST:PORT (port 0: any free port)")
     if duration is not None and duration <= 0:
         raise UsageError("--duration must be positive")
-    for path in rules:
-        if not Path(path).is_file():
-            raise UsageError(f"{path}: no such rule file")
-    ruleset = load_rules(list(rules))
-    for diag in ruleset.diagnostics:
-        click.echo(f"hardhull: {diag}", err=True)
-    if ruleset.errors and not keep_going:
-        raise RuleLoadError(
-            f"{len(ruleset.errors)} rule load error(s)",
-            hint="fix them (hardhull runtime validate), or pass --keep-going",
-        )
+    ruleset = load_rule_files(rules, keep_going, what="serve")
     if not any(r.source == "k8s_audit" for r in ruleset.rules):
         click.echo("hardhull: warning: no enabled k8s_audit rule is loaded", err=True)
     config = AuditWebhookConfig(

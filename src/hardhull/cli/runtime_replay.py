@@ -13,13 +13,13 @@ import click
 import orjson
 
 from hardhull.cli.options import output_option
-from hardhull.errors import RuleLoadError, UsageError
+from hardhull.cli.runtime_rules import load_rule_files
+from hardhull.errors import UsageError
 from hardhull.model.event import Alert, Priority
 from hardhull.runtime.jsonio import MAX_LINE, format_time_ns
 
 if TYPE_CHECKING:
     from hardhull.runtime.engine import Engine
-    from hardhull.runtime.rules.model import RuleSet
     from hardhull.runtime.sensor.base import Sensor
 
 PRIORITY_WORDS = tuple(p.value.lower() for p in Priority)
@@ -85,24 +85,6 @@ def _sink(output: Path | None) -> Iterator[IO[bytes]]:
         tmp.replace(output)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _load(rule_files: list[str], keep_going: bool) -> RuleSet:
-    from hardhull.runtime.rules.loader import load_rules
-
-    ruleset = load_rules(rule_files)
-    for diag in ruleset.diagnostics:
-        click.echo(f"hardhull: {diag}", err=True)
-    errors = ruleset.errors
-    if errors and not keep_going:
-        raise RuleLoadError(
-            f"{len(errors)} rule load error(s)",
-            hint="fix them (hardhull runtime validate), or pass --keep-going to replay "
-            "with the rules that loaded",
-        )
-    if not (ruleset.rules or ruleset.sequences or ruleset.thresholds):
-        raise RuleLoadError("no rules loaded from " + ", ".join(rule_files))
-    return ruleset
 
 
 @click.command("replay")
@@ -171,7 +153,7 @@ def runtime_replay(
     from hardhull.runtime.engine import Engine
 
     *extra_rules, events_file = paths
-    ruleset = _load([*rules, *extra_rules], keep_going)
+    ruleset = load_rule_files([*rules, *extra_rules], keep_going, what="replay")
     threshold = Priority.parse(fail_on).rank if fail_on else None
     engine = Engine(ruleset)
     sensor = open_sensor(

@@ -8,13 +8,13 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from types import FrameType
 from typing import IO, Any
 
 import click
 
-from hardhull.errors import RuleLoadError, SensorError, UsageError
+from hardhull.cli.runtime_rules import load_rule_files
+from hardhull.errors import SensorError, UsageError
 from hardhull.model.event import Alert, Event
 
 
@@ -179,19 +179,8 @@ def runtime_watch(
     from hardhull.runtime.enrich import Enricher
     from hardhull.runtime.outputs import JsonLinesSink, SyslogSink, WebhookSink
     from hardhull.runtime.outputs_limit import RateLimiter
-    from hardhull.runtime.rules.loader import load_rules
 
-    for path in rules:
-        if not Path(path).is_file():
-            raise UsageError(f"{path}: no such rule file")
-    ruleset = load_rules(list(rules))
-    for diag in ruleset.diagnostics:
-        click.echo(f"hardhull: {diag}", err=True)
-    if ruleset.errors and not keep_going:
-        raise RuleLoadError(
-            f"{len(ruleset.errors)} rule load error(s)",
-            hint="fix them (hardhull runtime validate), or pass --keep-going",
-        )
+    ruleset = load_rule_files(rules, keep_going, what="watch")
     config = None
     if response:
         from hardhull.runtime.response_config import load_response_config

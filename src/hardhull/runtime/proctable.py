@@ -19,6 +19,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 from hardhull.model.event import ContainerInfo, ProcInfo
 
@@ -167,6 +168,19 @@ class ProcTable:
 
     def get(self, pid: int) -> Entry | None:
         return self._procs.get(pid)
+
+    def process_fields(self, pid: int) -> dict[str, Any]:
+        """``proc.exe``/``proc.args``/``proc.exepath`` of ``pid`` as the table knows it
+        (empty when unknown): what events other than a successful exec carry, a failed
+        exec included (it leaves the caller's image in place, as in libsinsp)."""
+        entry = self._procs.get(pid)
+        if entry is None:
+            return {}
+        info = entry.info
+        out: dict[str, Any] = {"proc.exe": info.exe, "proc.args": info.args}
+        if info.exepath:
+            out["proc.exepath"] = info.exepath
+        return out
 
     def exec(self, pid: int, ppid: int, info: ProcInfo) -> None:
         self._put(pid, Entry(info, ppid))

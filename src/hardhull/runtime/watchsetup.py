@@ -20,6 +20,7 @@ from hardhull.runtime.engines import PODMAN_SOCKET, default_clients, start_podma
 from hardhull.runtime.engines_base import EngineClient
 from hardhull.runtime.enrich import Enricher
 from hardhull.runtime.imageindex import ImageIndexCache
+from hardhull.runtime.sensor.base import stop_child
 from hardhull.sources.base import SourceOptions
 
 
@@ -34,13 +35,8 @@ class WatchParts:
     notes: list[str] = field(default_factory=list)
 
     def close(self) -> None:
-        if self.service is not None:
-            self.service.terminate()
-            try:
-                self.service.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.service.kill()
-            self.service = None
+        stop_child(self.service)
+        self.service = None
 
 
 def build_parts(

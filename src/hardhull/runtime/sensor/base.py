@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from hardhull.model.event import Event
 
@@ -31,3 +32,16 @@ class Sensor(Protocol):
     def stats(self) -> SensorStats: ...
 
     def close(self) -> None: ...
+
+
+def stop_child(proc: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
+    """Terminate a helper process (loader, bpftrace, API service) and reap it; SIGKILL
+    when it does not stop within ``timeout`` seconds."""
+    if proc is None or proc.poll() is not None:
+        return
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()

@@ -17,7 +17,7 @@ from pathlib import Path
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.proctable import CgroupResolver, ProcTable, cgroup_hierarchy
-from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.sensor.base import SensorStats, stop_child
 from hardhull.runtime.sensor.core_build import build
 from hardhull.runtime.sensor.core_decode import CoreDecoder
 
@@ -169,11 +169,4 @@ class CoreSensor:
 
     def close(self) -> None:
         self._closed = True
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_child(self._proc)

@@ -161,13 +161,7 @@ class CoreDecoder:
             return self._exec(buf, pos, size, code, ns, pid, ppid, ret, comm, fields, container)
         sc = _BY_CODE[code]
         self._syscall(sc, buf, pos, size, ret, fields)
-        entry = self.table.get(pid)
-        if entry is not None:
-            info = entry.info
-            fields["proc.exe"] = info.exe
-            if info.exepath:
-                fields["proc.exepath"] = info.exepath
-            fields["proc.args"] = info.args
+        fields.update(self.table.process_fields(pid))
         return self._event(sc.name, ns, fields, container, ppid, ret)
 
     def _event(
@@ -226,12 +220,7 @@ class CoreDecoder:
             # A failed exec leaves the caller's image in place (as in libsinsp): the
             # process fields stay the caller's; the attempt is evt.arg.filename/args.
             fields["evt.arg.args"] = " ".join(args)
-            entry = self.table.get(pid)
-            if entry is not None:
-                fields["proc.exe"] = entry.info.exe
-                if entry.info.exepath:
-                    fields["proc.exepath"] = entry.info.exepath
-                fields["proc.args"] = entry.info.args
+            fields.update(self.table.process_fields(pid))
         return self._event(
             "execveat" if code == SC_EXECVEAT else "execve", ns, fields, container, ppid, ret
         )

@@ -16,7 +16,7 @@ from pathlib import Path
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.proctable import CgroupResolver, ProcTable, cgroup_hierarchy
-from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.sensor.base import SensorStats, stop_child
 from hardhull.runtime.sensor.ebpf_decode import Decoder
 from hardhull.runtime.sensor.ebpf_script import STRLEN, build_script
 
@@ -179,14 +179,7 @@ class EbpfSensor:
 
     def close(self) -> None:
         self._closed = True
-        proc = self._proc
-        if proc is not None and proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        stop_child(self._proc)
         if self._script is not None:
             self._script.unlink(missing_ok=True)
             self._script = None

@@ -242,13 +242,7 @@ class Decoder:
         fields["evt.rawres"] = ret
         fields["evt.res"] = errno_name(ret)
         if self_pid:
-            entry = self.table.get(self_pid)
-            if entry is not None:
-                info = entry.info
-                fields["proc.exe"] = info.exe
-                if info.exepath:
-                    fields["proc.exepath"] = info.exepath
-                fields["proc.args"] = info.args
+            fields.update(self.table.process_fields(self_pid))
         fields["proc.ancestors"] = self.table.ancestors(ppid)
         fields.update(args)
         return Event("syscall", etype, ns + self.boot_offset, fields, container)
@@ -293,17 +287,9 @@ class Decoder:
             self.table.exec(pid, ppid, info)
         else:
             # A failed exec leaves the caller's image in place (as in libsinsp).
-            entry = self.table.get(pid)
-            if entry is None:
-                for key in ("proc.exe", "proc.args", "proc.exepath"):
-                    fields.pop(key, None)
-            else:
-                fields["proc.exe"] = entry.info.exe
-                fields["proc.args"] = entry.info.args
-                if entry.info.exepath:
-                    fields["proc.exepath"] = entry.info.exepath
-                else:
-                    fields.pop("proc.exepath", None)
+            for key in ("proc.exe", "proc.args", "proc.exepath"):
+                fields.pop(key, None)
+            fields.update(self.table.process_fields(pid))
         return self._event(name, ns, fields, container, ppid, ret, {})
 
     def _args(self, sc: Syscall, vals: list[str], tid: int, ret: int) -> dict[str, Any]:
