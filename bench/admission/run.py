@@ -83,6 +83,13 @@ def main() -> None:
     parser.add_argument("--sat-duration", type=float, default=15.0)
     parser.add_argument("--policies", action="append", default=[])
     parser.add_argument("--no-pin", action="store_true", help="do not pin to cores 0/1")
+    parser.add_argument(
+        "--server-workers",
+        type=int,
+        default=1,
+        help="admission serve --workers N; with N > 1 the server is not pinned (its workers "
+        "may use every core) and the generator stays on core 1",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hh-adm-bench-") as tmp_s:
         tmp = Path(tmp_s)
@@ -107,8 +114,10 @@ def main() -> None:
         bodies = tmp / "bodies.jsonl"
         _bodies(bodies)
         pin = not args.no_pin
-        server_cmd = [*_pin(0, pin), sys.executable, "-m", "hardhull", "admission", "serve",
-                      "--config", str(tmp / "config.yaml"), "--log-level", "warning"]  # fmt: skip
+        server_pin = _pin(0, pin and args.server_workers == 1)
+        server_cmd = [*server_pin, sys.executable, "-m", "hardhull", "admission", "serve",
+                      "--config", str(tmp / "config.yaml"), "--log-level", "warning",
+                      "--workers", str(args.server_workers)]  # fmt: skip
         print("server:", shlex.join(server_cmd), file=sys.stderr)
         server = subprocess.Popen(server_cmd, stderr=subprocess.PIPE, text=True)
         peak = [0]
@@ -131,13 +140,22 @@ def main() -> None:
             proc = psutil.Process(server.pid)
             target = proc.children()[0] if proc.name() == "taskset" and proc.children() else proc
 
+            def procs() -> list[psutil.Process]:
+                return [target, *target.children(recursive=True)]
+
+            def rss() -> int:
+                return sum(p.memory_info().rss for p in procs())
+
+            def cpu_s() -> float:
+                return sum(sum(p.cpu_times()[:2]) for p in procs())
+
             def sample() -> None:
                 while not done.is_set():
-                    peak[0] = max(peak[0], target.memory_info().rss)
+                    peak[0] = max(peak[0], rss())
                     time.sleep(0.2)
 
             threading.Thread(target=sample, daemon=True).start()
-            rss_idle = target.memory_info().rss
+            rss_idle = rss()
             base = [*_pin(1, pin), sys.executable, str(Path(__file__).with_name("loadgen.py")),
                     "--url", url, "--ca", str(ca), "--bodies", str(bodies)]  # fmt: skip
             results = {}
@@ -162,9 +180,9 @@ def main() -> None:
             ):
                 cmd = [*base, *extra]
                 print(f"{label}:", shlex.join(cmd), file=sys.stderr)
-                cpu0 = sum(target.cpu_times()[:2])
+                cpu0 = cpu_s()
                 out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-                cpu = sum(target.cpu_times()[:2]) - cpu0
+                cpu = cpu_s() - cpu0
                 res = json.loads(out.stdout.strip().splitlines()[-1])
                 n = int(res["sent"]) + int(res["warmup"])
                 res["server_cpu_ms_per_request"] = round(cpu * 1000.0 / max(n, 1), 3)
@@ -173,6 +191,7 @@ def main() -> None:
             done.set()
             results["server"] = {
                 "policies_builtin": 3,
+                "server_workers": args.server_workers,
                 "policy_paths": args.policies,
                 "rss_idle_mb": round(rss_idle / 2**20, 1),
                 "rss_peak_mb": round(peak[0] / 2**20, 1),

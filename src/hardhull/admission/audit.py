@@ -4,10 +4,15 @@ When the file would grow past ``max_bytes`` it is renamed to ``<path>.1`` (older
 backups shift to ``.2`` ... ``.<backups>``, the oldest is dropped) and a new file is
 started, so the log never takes more than ``(backups + 1) * max_bytes`` (plus one line).
 Writes are serialised by a lock; each line is flushed so a crash loses nothing.
+
+With ``shared=True`` (several server worker processes writing one log), every line is
+one ``write`` on an ``O_APPEND`` descriptor, a worker that finds the file rotated by
+another reopens it, and rotation itself runs under an ``flock`` on ``<path>.lock``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import threading
 from collections.abc import Mapping
@@ -20,14 +25,23 @@ import orjson
 class AuditLog:
     """An append-only JSON-lines file with rotation."""
 
-    def __init__(self, path: Path, *, max_bytes: int = 10 * 1024 * 1024, backups: int = 3):
+    def __init__(
+        self,
+        path: Path,
+        *,
+        max_bytes: int = 10 * 1024 * 1024,
+        backups: int = 3,
+        shared: bool = False,
+    ):
         self.path = path
         self.max_bytes = max_bytes
         self.backups = backups
+        self.shared = shared
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._fh: IO[bytes] = open(path, "ab")  # noqa: SIM115 - kept open for the server's life
         self._size = self._fh.tell()
+        self._ino = os.fstat(self._fh.fileno()).st_ino
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Append one record (a JSON object) as a line."""
@@ -35,11 +49,36 @@ class AuditLog:
         with self._lock:
             if self._fh.closed:
                 return
-            if self._size and self._size + len(line) > self.max_bytes:
+            if self.shared:
+                self._shared_prepare(len(line))
+            elif self._size and self._size + len(line) > self.max_bytes:
                 self._rotate()
             self._fh.write(line)
             self._fh.flush()
             self._size += len(line)
+
+    def _shared_prepare(self, incoming: int) -> None:
+        """Follow another worker's rotation; rotate (under the file lock) when full."""
+        self._follow()
+        if self._size and self._size + incoming > self.max_bytes:
+            with open(self.path.with_name(self.path.name + ".lock"), "ab") as lock:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+                self._follow()  # someone may have rotated while we waited
+                if self._size and self._size + incoming > self.max_bytes:
+                    self._rotate()
+
+    def _follow(self) -> None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            st = None
+        if st is None or st.st_ino != self._ino:
+            self._fh.close()
+            self._fh = open(self.path, "ab")  # noqa: SIM115
+            fst = os.fstat(self._fh.fileno())
+            self._ino, self._size = fst.st_ino, fst.st_size
+        else:
+            self._size = st.st_size
 
     def _rotate(self) -> None:
         self._fh.close()
@@ -53,6 +92,7 @@ class AuditLog:
             os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
         self._fh = open(self.path, "ab")  # noqa: SIM115
         self._size = 0
+        self._ino = os.fstat(self._fh.fileno()).st_ino
 
     def close(self) -> None:
         """Flush and close the file; later writes are dropped."""

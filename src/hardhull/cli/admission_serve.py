@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import socket
 from pathlib import Path
 
 import click
@@ -19,12 +20,21 @@ from hardhull.errors import UsageError
     help="YAML configuration (listen, tls, policies, builtin, modes, exemptions, ...).",
 )
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Server processes sharing the listening socket (pre-forked after the policies "
+    "are compiled). More than one spreads requests over several cores; /metrics is per "
+    "process; the audit log is shared safely.",
+)
+@click.option(
     "--log-level",
     type=click.Choice(["debug", "info", "warning", "error"]),
     default="info",
     show_default=True,
 )
-def admission_serve(config_path: Path, log_level: str) -> None:
+def admission_serve(config_path: Path, workers: int, log_level: str) -> None:
     """Serve /validate, /mutate, /healthz, /readyz and /metrics over HTTPS.
 
     \b
@@ -49,16 +59,29 @@ def admission_serve(config_path: Path, log_level: str) -> None:
     policies, warnings = load_admission_policies(config)
     for warning in warnings:
         click.echo(f"hardhull: warning: {warning.pos}: {warning.message}", err=True)
-    audit = None
-    if config.audit_log is not None:
-        audit = AuditLog(
-            config.audit_log, max_bytes=config.audit_max_bytes, backups=config.audit_backups
-        )
-    engine = AdmissionEngine(policies, config, audit)
+
+    def serve(sockets: list[socket.socket] | None) -> None:
+        audit = None
+        if config.audit_log is not None:
+            audit = AuditLog(
+                config.audit_log,
+                max_bytes=config.audit_max_bytes,
+                backups=config.audit_backups,
+                shared=workers > 1,
+            )
+        engine = AdmissionEngine(policies, config, audit)
+        make_server(AdmissionApp(engine), config, log_level=log_level).run(sockets=sockets)
+
     click.echo(
         f"hardhull: admission webhook on https://{config.address}:{config.port} "
         f"with {len(policies)} policies ({', '.join(p.name for p in policies[:8])}"
-        f"{', ...' if len(policies) > 8 else ''})",
+        f"{', ...' if len(policies) > 8 else ''})"
+        f"{f', {workers} worker processes' if workers > 1 else ''}",
         err=True,
     )
-    make_server(AdmissionApp(engine), config, log_level=log_level).run()
+    if workers == 1:
+        serve(None)
+        return
+    from hardhull.admission.prefork import run_workers
+
+    run_workers(config.address, config.port, workers, serve)
