@@ -289,6 +289,9 @@ class OnDemandScanner:
             return None, f"cannot start the scan: {exc.strerror or exc}"
         with self._cond:
             self._children.add(child)
+            closing = self._closed
+        if closing:  # close() ran between this job's start and the child's: stop it too
+            child.kill()
         try:
             try:
                 _, err = child.communicate(orjson.dumps(job), timeout=s.timeout_s)

@@ -188,7 +188,7 @@ class Enricher:
         self.proc_root = Path(proc_root)
         self._clock = clock
         self._cache: OrderedDict[str, _Entry] = OrderedDict()
-        self._users: OrderedDict[str, dict[int, str]] = OrderedDict()
+        self._users: OrderedDict[str, tuple[dict[int, str], float]] = OrderedDict()
         self._lock = threading.Lock()
         self._counts = dict.fromkeys(
             ("events", "lookups", "hits", "not_found", "errors", "unattributed", "host"), 0
@@ -263,9 +263,12 @@ class Enricher:
         """``user.name`` as Falco shows it: the name of ``uid`` in the passwd file of the
         process's own root (the container's ``/etc/passwd``, read through
         ``/proc/<pid>/root``, read-only and size-bounded), cached per container."""
+        now = self._clock()
         with self._lock:
-            names = self._users.get(container_id)
-            if names is not None:
+            cached = self._users.get(container_id)
+            names = None
+            if cached is not None and cached[1] > now:
+                names = cached[0]
                 self._users.move_to_end(container_id)
         if names is None:
             if container_id == "host":
@@ -275,8 +278,10 @@ class Enricher:
             else:
                 return ""
             names = _read_passwd(passwd)
+            # an unreadable file (the process already gone) is retried soon, not kept
+            keep = self.ttl if names else min(self.negative_ttl, 2.0)
             with self._lock:
-                self._users[container_id] = names
+                self._users[container_id] = (names, now + keep)
                 while len(self._users) > self.max_entries:
                     self._users.popitem(last=False)
         return names.get(uid, "")
