@@ -94,6 +94,13 @@ class AdmissionEngine:
             for p in self.policies
         )
 
+    def close(self) -> None:
+        """Stop what policies run in the background (on-demand scans)."""
+        for policy in self.policies:
+            close = getattr(policy, "close", None)
+            if callable(close):
+                close()
+
     @staticmethod
     def _mode(configured: Mode | None, result: RuleResult | None) -> Mode:
         if configured is not None:

@@ -119,6 +119,7 @@ class AdmissionApp:
             elif message["type"] == "lifespan.shutdown":
                 self.ready = False
                 self._pool.shutdown(wait=False, cancel_futures=True)
+                self.engine.close()
                 if self.engine.audit is not None:
                     self.engine.audit.close()
                 await send({"type": "lifespan.shutdown.complete"})

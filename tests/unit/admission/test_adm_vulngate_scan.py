@@ -311,3 +311,19 @@ def test_config_file_errors_name_the_file(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert info.value.message.startswith(f"{path}: builtin.vulnerability_gate.scan_wait_ms: 2000")
+
+
+def test_engine_close_stops_running_scans(
+    gates: list[VulnGatePolicy], reports: Path, db: Path, silent: str, tmp_path: Path
+) -> None:
+    """The webhook's shutdown (lifespan) closes the engine, which stops on-demand scans."""
+    from hardhull.admission.engine import AdmissionEngine
+
+    gate = _gate(gates, reports, db=db, wait_ms=0, workers=1, insecure_registries=(silent,))
+    assert gate.scanner is not None
+    image = f"{silent}/app:1"
+    gate.scanner.request(image)
+    _until(lambda: _state(gate.scanner, image) is ScanState.RUNNING, "the scan to run")
+    AdmissionEngine([gate], parse_config({}, tmp_path)).close()
+    status = gate.scanner.status(image)
+    assert status is not None and status.state is ScanState.FAILED
