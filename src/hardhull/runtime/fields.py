@@ -108,7 +108,12 @@ def define(fd: FieldDef) -> None:
 
 
 def _load_tables() -> Mapping[str, FieldDef]:
-    from hardhull.runtime import fields_k8s, fields_syscall  # noqa: F401  (defines)
+    from hardhull.runtime import (  # noqa: F401  (defines)
+        fields_container,
+        fields_fd,
+        fields_k8s,
+        fields_syscall,
+    )
 
     return dict(sorted(_registry.items()))
 
