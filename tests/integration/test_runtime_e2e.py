@@ -245,9 +245,10 @@ class Watcher:
                 return alert
             if time.monotonic() >= end:
                 names = sorted({a.get("rule", "") for a in self.alerts()})
+                recent = [str(a.get("output", ""))[:300] for a in self.alerts()[-6:]]
                 pytest.fail(
                     f"no {rule!r} alert for {container.short_id} within {DEADLINE} s; "
-                    f"alerts so far: {names}"
+                    f"alerts so far: {names}; the last ones: {recent}"
                 )
             time.sleep(0.05)
 

@@ -115,6 +115,8 @@ class ContainerInfo:
     pod_labels: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
     upper_dir: str = ""
     """The host path of the container's writable overlay layer, when the engine says."""
+    init_pid: int = 0
+    """The host pid of the container's first process, when the engine says (0: unknown)."""
     mounts: tuple[Mount, ...] = ()
 
     @property

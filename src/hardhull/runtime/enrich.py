@@ -250,7 +250,7 @@ class Enricher:
             fields = {**fields, "container.id": info.id}
         uid = fields.get("user.uid")
         if "user.name" not in fields and isinstance(uid, int) and uid >= 0:
-            name = self._user_name(info.id, fields.get("proc.pid"), uid)
+            name = self._user_name(info.id, info.init_pid or fields.get("proc.pid"), uid)
             if name:
                 fields = {**fields, "user.name": name}
         if info.upper_dir and event.type in _EXEC_TYPES and _UPPER not in fields:
@@ -260,9 +260,10 @@ class Enricher:
         return replace(event, container=info, fields=fields)
 
     def _user_name(self, container_id: str, pid: object, uid: int) -> str:
-        """``user.name`` as Falco shows it: the name of ``uid`` in the passwd file of the
-        process's own root (the container's ``/etc/passwd``, read through
-        ``/proc/<pid>/root``, read-only and size-bounded), cached per container."""
+        """``user.name`` as Falco shows it: the name of ``uid`` in the container's own
+        ``/etc/passwd``, read through ``/proc/<pid>/root`` of the container's first process
+        (long-lived; the event's process when the engine did not say), read-only and
+        size-bounded, cached per container."""
         now = self._clock()
         with self._lock:
             cached = self._users.get(container_id)
@@ -378,6 +379,7 @@ class Enricher:
                 for m in d.mounts
             ),
             upper_dir=d.upper_dir,
+            init_pid=d.pid,
         )
 
     def _sandbox_labels(self, client: EngineClient, sandbox: str) -> Mapping[str, str]:
