@@ -29,7 +29,7 @@ from hardhull.admission.audit import AuditLog  # noqa: E402
 from hardhull.admission.config import load_config  # noqa: E402
 from hardhull.admission.engine import AdmissionEngine  # noqa: E402
 from hardhull.admission.policies import load_admission_policies  # noqa: E402
-from hardhull.admission.review import build_response, parse_review  # noqa: E402
+from hardhull.admission.review import parse_review  # noqa: E402
 
 
 def main() -> None:
@@ -71,16 +71,7 @@ def main() -> None:
             review = parse_review(body)
             decision = engine.decide(review)
             engine.record(review, decision, "validate", time.perf_counter() - t0)
-            return build_response(
-                review.uid,
-                allowed=decision.allowed,
-                code=decision.code,
-                message=decision.message,
-                reason=decision.reason,
-                warnings=decision.warnings,
-                audit_annotations=decision.audit_annotations,
-                patch=decision.patch,
-            )
+            return decision.response(review.uid)
 
         def best(fn: object, items: list[object]) -> float:
             times = []

@@ -19,7 +19,7 @@ from typing import Any
 
 from hardhull.admission.audit import AuditLog
 from hardhull.admission.config import AdmissionConfig, FailurePolicy, Mode
-from hardhull.admission.review import Review
+from hardhull.admission.review import Review, build_response
 from hardhull.policy.base import Action, Policy, Result, RuleResult
 
 MAX_MESSAGE = 4096
@@ -50,6 +50,19 @@ class Decision:
     patch: tuple[Mapping[str, Any], ...] = ()
     outcomes: tuple[PolicyOutcome, ...] = ()
     note: str = ""
+
+    def response(self, uid: str) -> bytes:
+        """This decision as an AdmissionReview v1 response body for request ``uid``."""
+        return build_response(
+            uid,
+            allowed=self.allowed,
+            code=self.code,
+            message=self.message,
+            reason=self.reason,
+            warnings=self.warnings,
+            audit_annotations=self.audit_annotations,
+            patch=self.patch,
+        )
 
 
 def _labels(obj: Mapping[str, Any] | None) -> Mapping[str, Any]:

@@ -24,7 +24,6 @@ from hardhull.admission.engine import AdmissionEngine, Decision
 from hardhull.admission.review import (
     Review,
     ReviewError,
-    build_response,
     error_response,
     parse_review,
 )
@@ -182,16 +181,7 @@ class AdmissionApp:
         if decision.note in ("budget-exceeded", "policy-error"):
             self.metrics.inc(f'hardhull_admission_failures_total{{reason="{decision.note}"}}')
         self.metrics.observe(elapsed * 1000.0)
-        payload = build_response(
-            review.uid,
-            allowed=decision.allowed,
-            code=decision.code,
-            message=decision.message,
-            reason=decision.reason,
-            warnings=decision.warnings,
-            audit_annotations=decision.audit_annotations,
-            patch=decision.patch,
-        )
+        payload = decision.response(review.uid)
         await _reply(send, 200, payload, _JSON)
 
     async def _decide(self, review: Review, mutate: bool) -> Decision:
