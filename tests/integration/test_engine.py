@@ -10,13 +10,12 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
-from tests.support.imagekit import blob_sha256, build_image, remove_image, require
+from tests.support.imagekit import blob_sha256, build_image, remove_image
+from tests.support.podman_api import podman_service
 
 from hardhull.errors import SourceError, UsageError
 from hardhull.sources.base import SourceOptions
@@ -29,37 +28,8 @@ IMAGE = "localhost/hardhull-enginetest:1"
 
 @pytest.fixture(scope="session")
 def podman_socket(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require("podman")
-    folder = tmp_path_factory.mktemp("podman-api")
-    sock = folder / "podman.sock"
-    proc = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
-        stdout=subprocess.DEVNULL,
-        stderr=(folder / "service.log").open("wb"),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"podman system service exited: {(folder / 'service.log').read_text()}")
-            if sock.exists():
-                try:
-                    with httpx.Client(transport=httpx.HTTPTransport(uds=str(sock))) as c:
-                        if c.get("http://d/_ping").status_code == 200:
-                            break
-                except httpx.HTTPError:
-                    pass
-            if time.monotonic() > deadline:
-                pytest.fail("podman system service did not answer within 30 s")
-            time.sleep(0.1)
+    with podman_service(tmp_path_factory.mktemp("podman-api")) as sock:
         yield str(sock)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 from tests.support.imagekit import build_image, remove_image, require, run
+from tests.support.podman_api import podman_service
 
 from hardhull.model.event import AlertKind, ContainerInfo, Event, Priority
 from hardhull.runtime.drift import DriftDetector
@@ -37,37 +37,8 @@ BUSYBOX = Path("/bin/busybox")
 
 @pytest.fixture(scope="module")
 def podman_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    require("podman")
-    folder = tmp_path_factory.mktemp("drift-podman-api")
-    sock = folder / "podman.sock"
-    proc = subprocess.Popen(
-        ["podman", "system", "service", "--time=0", f"unix://{sock}"],
-        stdout=subprocess.DEVNULL,
-        stderr=(folder / "service.log").open("wb"),
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"podman system service exited: {(folder / 'service.log').read_text()}")
-            if sock.exists():
-                try:
-                    with httpx.Client(transport=httpx.HTTPTransport(uds=str(sock))) as c:
-                        if c.get("http://d/_ping").status_code == 200:
-                            break
-                except httpx.HTTPError:
-                    pass
-            if time.monotonic() > deadline:
-                pytest.fail("podman system service did not answer within 30 s")
-            time.sleep(0.1)
+    with podman_service(tmp_path_factory.mktemp("drift-podman-api")) as sock:
         yield str(sock)
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @dataclass(frozen=True)

@@ -17,9 +17,10 @@ from pathlib import Path
 
 import pytest
 from tests.support.imagekit import build_image, remove_image, require, run
+from tests.support.podman_api import start_service, stop_service
 
 from hardhull.model.event import Alert, ContainerInfo, Event, Priority
-from hardhull.runtime.engines import DockerClient, PodmanClient, start_podman_service
+from hardhull.runtime.engines import DockerClient, PodmanClient
 from hardhull.runtime.enrich import Enricher
 from hardhull.runtime.response import (
     DRY_RUN,
@@ -37,31 +38,16 @@ IMAGE = "localhost/hardhull-resptest:1"
 _SERVICE: dict[str, subprocess.Popen[bytes]] = {}  # the running API service (restarted by a test)
 
 
-def _service(sock: Path) -> subprocess.Popen[bytes]:
-    proc = start_podman_service(sock)
-    assert proc is not None
-    return proc
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-
-
 @pytest.fixture(scope="module")
 def api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     require("podman", "runc")
     sock = tmp_path_factory.mktemp("resp-api") / "podman.sock"
     holder = _SERVICE
-    holder["proc"] = _service(sock)
+    holder["proc"] = start_service(sock)
     try:
         yield sock
     finally:
-        _stop(holder["proc"])
+        stop_service(holder["proc"])
 
 
 @pytest.fixture(scope="module")
@@ -281,7 +267,7 @@ def test_engine_restart(api: Path, container: str) -> None:
     assert enricher.enrich(_event(container)).container.name == container  # type: ignore[union-attr]
     holder = _SERVICE
     # the engine goes away: attribution degrades (counted), nothing raises
-    _stop(holder["proc"])
+    stop_service(holder["proc"])
     enricher.invalidate()
     degraded = enricher.enrich(_event(container))
     assert degraded.container is not None and degraded.container.name == ""
@@ -289,7 +275,7 @@ def test_engine_restart(api: Path, container: str) -> None:
     # ... and comes back on the same socket: the next calls work again
     if api.exists():
         api.unlink()
-    holder["proc"] = _service(api)
+    holder["proc"] = start_service(api)
     assert enricher.enrich(_event(container)).container.name == container  # type: ignore[union-attr]
     responder = Responder(parse_response_config(_config("pause_container")), client)
     assert responder.handle(_alert(_event(container)))[0].status == TAKEN
@@ -298,5 +284,5 @@ def test_engine_restart(api: Path, container: str) -> None:
     holder["proc"].wait()
     if api.exists():
         api.unlink()
-    holder["proc"] = _service(api)
+    holder["proc"] = start_service(api)
     assert client.inspect(container) is not None
