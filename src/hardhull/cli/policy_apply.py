@@ -13,7 +13,7 @@ import orjson
 from hardhull.cli.options import output_option
 from hardhull.cli.output import emit
 from hardhull.errors import UsageError
-from hardhull.policy.base import AdmissionInput, Policy, Result, RuleResult
+from hardhull.policy.base import Policy, Result, RuleResult
 from hardhull.report.policy_results import to_policy_reports_yaml, to_policy_sarif
 
 _ORDER = ("pass", "skip", "warn", "error", "fail")
@@ -126,7 +126,7 @@ def policy_apply(
       hardhull policy apply policies/ --resource k8s/ --format json
       hardhull policy apply --builtins admission.yaml --resource k8s/   # the webhook's set
     """
-    from hardhull.policy.loader import load_policies, load_resources
+    from hardhull.policy.loader import apply_policies, load_policies, load_resources
 
     if not policy_paths and builtins_config is None:
         raise UsageError("give policy files or directories, or --builtins CONFIG")
@@ -142,19 +142,7 @@ def policy_apply(
     objs, rerrors = load_resources(resources)
     for err in rerrors:
         click.echo(f"hardhull: error: {err.pos}: {err.message}", err=True)
-    results: list[RuleResult] = []
-    for res in objs:
-        inp = AdmissionInput(
-            obj=res.obj,
-            kind=res.ref.kind,
-            api_version=res.ref.api_version,
-            namespace=res.ref.namespace or "",
-            name=res.ref.name,
-            ref=res.ref,
-        )
-        for policy in policies:
-            if policy.applies_to(inp):
-                results.extend(policy.evaluate(inp))
+    results = apply_policies(policies, objs)
     emit(_render(results, fmt), output)
     if fail_on != "none":
         threshold = {"warn": 2, "error": 3, "fail": 4}[fail_on]

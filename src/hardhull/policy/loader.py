@@ -18,7 +18,7 @@ import yaml
 
 from hardhull.errors import UsageError
 from hardhull.model import Resource, ResourceRef
-from hardhull.policy.base import LoadError, Policy, SourcePos
+from hardhull.policy.base import AdmissionInput, LoadError, Policy, RuleResult, SourcePos
 from hardhull.policy.kyverno import API_VERSIONS, KINDS, compile_policy
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -200,3 +200,22 @@ def load_resources(paths: Iterable[str]) -> tuple[list[Resource], list[LoadError
             else:
                 out.append(res)
     return out, errors
+
+
+def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) -> list[RuleResult]:
+    """Every applicable policy's verdicts for each resource, evaluated as a CREATE
+    (what ``hardhull policy apply`` reports): one result per (policy, rule, resource)."""
+    results: list[RuleResult] = []
+    for res in resources:
+        inp = AdmissionInput(
+            obj=res.obj,
+            kind=res.ref.kind,
+            api_version=res.ref.api_version,
+            namespace=res.ref.namespace or "",
+            name=res.ref.name,
+            ref=res.ref,
+        )
+        for policy in policies:
+            if policy.applies_to(inp):
+                results.extend(policy.evaluate(inp))
+    return results

@@ -6,8 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from hardhull.policy.base import AdmissionInput, Result
-from hardhull.policy.loader import load_policies, load_resources
+from hardhull.policy.base import Result
+from hardhull.policy.loader import apply_policies, load_policies, load_resources
 
 BENCH = Path(__file__).resolve().parents[3] / "bench" / "admission"
 
@@ -23,19 +23,8 @@ def test_bench_policies_load_and_each_passes_and_fails_somewhere() -> None:
     assert errors == []
     assert len(resources) >= 3
     outcomes: dict[str, set[Result]] = defaultdict(set)
-    for res in resources:
-        inp = AdmissionInput(
-            obj=res.obj,
-            kind=res.ref.kind,
-            api_version=res.ref.api_version,
-            namespace=res.ref.namespace or "",
-            name=res.ref.name,
-            ref=res.ref,
-        )
-        for policy in loaded.policies:
-            if policy.applies_to(inp):
-                for r in policy.evaluate(inp):
-                    outcomes[policy.name].add(r.result)
+    for r in apply_policies(loaded.policies, resources):  # what `policy apply` evaluates
+        outcomes[r.policy].add(r.result)
     for policy in loaded.policies:
         got = outcomes[policy.name]
         assert Result.ERROR not in got, policy.name
