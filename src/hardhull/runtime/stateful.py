@@ -30,8 +30,6 @@ from hardhull.runtime.rules.model import SequenceRule, ThresholdRule
 
 DEFAULT_MAX_KEYS = 10_000
 
-ErrorSink = Callable[[str], None]
-
 
 def _freeze(value: Any) -> Hashable:
     """A hashable form of an extracted value (lists and sets become tuples)."""
@@ -55,8 +53,6 @@ def group_of(extractors: tuple[Callable[[Event], Any], ...], event: Event) -> Ha
 class _Progress:
     next_step: int
     started: int
-    by: Hashable
-    key: Hashable
 
 
 class SequenceState:
@@ -68,7 +64,6 @@ class SequenceState:
         self.rule = rule
         self.max_keys = max_keys
         self.evictions = 0
-        self.expired = 0
         self._within = rule.within_ns
         self._last = len(rule.steps) - 1
         # (by, key) -> progress, least recently touched first
@@ -95,7 +90,6 @@ class SequenceState:
             if now - progress.started <= self._within:
                 return
             self._drop(slot)
-            self.expired += 1
 
     def _store(self, slot: tuple[Hashable, Hashable], progress: _Progress, now: int) -> None:
         self._sweep(now)
@@ -151,7 +145,6 @@ class SequenceState:
             if key is not None and slot[1] is None:
                 # bind the key now: move the progress under (by, key)
                 self._drop(slot)
-                progress.key = key
                 self._store((by, key), progress, now)
             else:
                 self._groups.move_to_end(slot)
@@ -165,7 +158,7 @@ class SequenceState:
             # keep the progress already made; only refresh its recency
             self._groups.move_to_end(slot)
             return False
-        self._store(slot, _Progress(1, now, by, key), now)
+        self._store(slot, _Progress(1, now), now)
         return True
 
     def _find(
@@ -183,7 +176,6 @@ class SequenceState:
                 continue
             if now - progress.started > self._within:
                 self._drop(slot)
-                self.expired += 1
                 continue
             return slot
         return None
