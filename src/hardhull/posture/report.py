@@ -26,7 +26,7 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import Finding, FindingKind, Gap, Severity, Status
+from hardhull.model import Finding, Gap, Severity, Status
 from hardhull.posture.engine import PassCount
 from hardhull.posture.gcpause import gc_paused
 from hardhull.posture.tally import ControlTally
@@ -134,60 +134,9 @@ def summary(report: PostureReport) -> dict[str, Any]:
     }
 
 
-_VALUES: dict[object, str] = {
-    member: member.value for enum in (FindingKind, Status, Severity) for member in enum
-}
-
-
-def posture_json_finding(finding: Finding) -> dict[str, Any]:
-    """:func:`~hardhull.report.scan_json.json_finding`, equal to it (a unit test compares
-    them), built directly for the findings posture checks make (no package, locations
-    or scores): the generic one was most of the JSON report's time (issue 4)."""
-    if finding.package is not None or finding.locations or finding.scores:
-        return json_finding(finding)
-    sup = finding.suppressed
-    values = _VALUES
-    entry: dict[str, Any] = {
-        "kind": values[finding.kind],
-        "id": finding.rule_id,
-        "aliases": list(finding.aliases),
-        "severity": values[finding.severity],
-        "status": values[finding.status],
-        "title": finding.title,
-        "message": finding.message,
-        "subject": finding.subject,
-        "package": None,
-        "locations": [],
-        "layer": None,
-        "fixed_versions": list(finding.fixed_versions),
-        "fixable": bool(finding.fixed_versions),
-        "scores": [],
-        "kev": finding.kev,
-        "epss": finding.epss,
-        "references": list(finding.references),
-        "evidence": dict(finding.evidence),
-        "fix": finding.fix,
-        "suppressed": None
-        if sup is None
-        else {"kind": sup.kind, "reason": sup.reason, "source": sup.source, "expires": sup.expires},
-    }
-    ref = finding.resource
-    if ref is not None:
-        entry["rule_id"] = finding.rule_id
-        entry["resource"] = {
-            "kind": ref.kind,
-            "name": ref.name,
-            "namespace": ref.namespace,
-            "api_version": ref.api_version,
-            "file": ref.file,
-            "line": ref.line,
-        }
-    return entry
-
-
 def to_posture_dict(report: PostureReport) -> dict[str, Any]:
     """The posture document as plain data."""
-    return _document(report, [posture_json_finding(f) for f in ordered(report.findings)])
+    return _document(report, [json_finding(f) for f in ordered(report.findings)])
 
 
 def _document(report: PostureReport, findings: list[dict[str, Any]]) -> dict[str, Any]:
@@ -242,7 +191,7 @@ def to_posture_json(report: PostureReport) -> bytes:
         for i, finding in enumerate(ordered(report.findings)):
             if i:
                 out.write(b",\n    ")
-            entry = orjson.dumps(posture_json_finding(finding), option=_JSON_OPTIONS)
+            entry = orjson.dumps(json_finding(finding), option=_JSON_OPTIONS)
             out.write(entry.replace(b"\n", b"\n    "))  # nested two levels deeper
         out.write(b"\n  ]")
         out.write(head[at + 1 :])
@@ -302,7 +251,6 @@ __all__ = [
     "failing",
     "ordered",
     "passed_total",
-    "posture_json_finding",
     "render_posture_table",
     "summary",
     "to_posture_dict",

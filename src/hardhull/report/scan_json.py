@@ -23,12 +23,19 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import DbInfo, Finding, Location, Report
+from hardhull.model import DbInfo, Finding, FindingKind, Location, Report, Severity, Status
 from hardhull.report.facts import finding_layer, ordered, summarize
 from hardhull.sbomfmt.common import NO_DATABASE_MESSAGE
 from hardhull.sbomfmt.native import native_coverage, native_distro, native_source
 
 SCHEMA_VERSION = 1
+
+
+# enum member -> value by a dict lookup: ``member.value`` costs more, and posture
+# reports serialise 100,000s of findings (issue 4)
+_VALUES: dict[object, str] = {
+    member: member.value for enum in (FindingKind, Status, Severity) for member in enum
+}
 
 
 def _locations(locations: tuple[Location, ...]) -> list[dict[str, Any]]:
@@ -38,6 +45,8 @@ def _locations(locations: tuple[Location, ...]) -> list[dict[str, Any]]:
 def json_finding(finding: Finding) -> dict[str, Any]:
     """One entry of ``findings``."""
     pkg = finding.package
+    locations = finding.locations
+    scores = finding.scores
     package = None
     if pkg is not None:
         package = {
@@ -49,23 +58,25 @@ def json_finding(finding: Finding) -> dict[str, Any]:
             "locations": _locations(pkg.locations),
         }
     sup = finding.suppressed
+    values = _VALUES
     entry: dict[str, Any] = {
-        "kind": finding.kind.value,
+        "kind": values[finding.kind],
         "id": finding.rule_id,
         "aliases": list(finding.aliases),
-        "severity": finding.severity.value,
-        "status": finding.status.value,
+        "severity": values[finding.severity],
+        "status": values[finding.status],
         "title": finding.title,
         "message": finding.message,
         "subject": finding.subject,
         "package": package,
-        "locations": _locations(finding.locations),
-        "layer": finding_layer(finding),
+        "locations": _locations(locations) if locations else [],
+        # no package and no locations (every posture finding): no layer to look for
+        "layer": finding_layer(finding) if pkg is not None or locations else None,
         "fixed_versions": list(finding.fixed_versions),
-        "fixable": finding.fixable,
-        "scores": [
-            {"source": s.source, "vector": s.vector, "value": s.value} for s in finding.scores
-        ],
+        "fixable": bool(finding.fixed_versions),
+        "scores": [{"source": s.source, "vector": s.vector, "value": s.value} for s in scores]
+        if scores
+        else [],
         "kev": finding.kev,
         "epss": finding.epss,
         "references": list(finding.references),

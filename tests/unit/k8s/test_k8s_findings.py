@@ -23,7 +23,6 @@ from hardhull.posture.engine import PassCount
 from hardhull.posture.findings import plain_posture_finding, posture_finding
 from hardhull.posture.report import (
     PostureReport,
-    posture_json_finding,
     to_posture_dict,
     to_posture_json,
 )
@@ -117,32 +116,105 @@ def test_tally_of_findings_from_a_generator() -> None:
     assert only.failed == 50
 
 
+_RESOURCE = {
+    "api_version": "apps/v1",
+    "file": "k8s/web.yaml",
+    "kind": "Deployment",
+    "line": 7,
+    "name": "web",
+    "namespace": "shop",
+}
+
+
+def test_json_finding_of_a_posture_finding() -> None:
+    finding = plain_posture_finding(
+        Status.FAIL, Severity.HIGH, "privileged", "t", "s", "m", (("path", "x"),), "fix", REF
+    )
+    assert json_finding(finding) == {
+        "aliases": [],
+        "epss": None,
+        "evidence": {"path": "x"},
+        "fix": "fix",
+        "fixable": False,
+        "fixed_versions": [],
+        "id": "privileged",
+        "kev": False,
+        "kind": "posture",
+        "layer": None,
+        "locations": [],
+        "message": "m",
+        "package": None,
+        "references": [],
+        "resource": _RESOURCE,
+        "rule_id": "privileged",
+        "scores": [],
+        "severity": "high",
+        "status": "fail",
+        "subject": "s",
+        "suppressed": None,
+        "title": "t",
+    }
+
+
 @pytest.mark.parametrize(
-    "finding",
+    ("finding", "expected"),
     [
-        plain_posture_finding(
-            Status.FAIL, Severity.HIGH, "privileged", "t", "s", "m", (("path", "x"),), "fix", REF
+        (
+            plain_posture_finding(Status.PASS, Severity.LOW, "r", "t", "s", "", (), None, REF),
+            {"status": "pass", "severity": "low", "evidence": {}, "fix": None, "layer": None},
         ),
-        plain_posture_finding(Status.PASS, Severity.LOW, "r", "t", "s", "", (), None, REF),
-        dataclasses.replace(
-            _f("HH-K8S-015", Status.WARN, None),
-            suppressed=Suppression("exception", "ticket 1", "exceptions.yaml", "2030-01-01"),
-            aliases=("a",),
-            references=("https://example.test",),
-            fixed_versions=("1.2",),
-            kev=True,
-            epss=0.5,
+        (
+            dataclasses.replace(
+                _f("HH-K8S-015", Status.WARN, None),
+                suppressed=Suppression("exception", "ticket 1", "exceptions.yaml", "2030-01-01"),
+                aliases=("a",),
+                references=("https://example.test",),
+                fixed_versions=("1.2",),
+                kev=True,
+                epss=0.5,
+            ),
+            {
+                "kind": "posture",
+                "status": "warn",
+                "aliases": ["a"],
+                "references": ["https://example.test"],
+                "fixed_versions": ["1.2"],
+                "fixable": True,
+                "kev": True,
+                "epss": 0.5,
+                "layer": None,
+                "suppressed": {
+                    "kind": "exception",
+                    "reason": "ticket 1",
+                    "source": "exceptions.yaml",
+                    "expires": "2030-01-01",
+                },
+            },
         ),
-        dataclasses.replace(
-            _f("CVE-1", Status.FAIL, None),
-            kind=FindingKind.VULNERABILITY,
-            locations=(Location("/usr/lib/x", "sha256:ab"),),
-            scores=(Score("CVSS_V3", "AV:N", 9.8),),
+        (
+            dataclasses.replace(
+                _f("CVE-1", Status.FAIL, None),
+                kind=FindingKind.VULNERABILITY,
+                locations=(Location("/usr/lib/x", "sha256:ab"),),
+                scores=(Score("CVSS_V3", "AV:N", 9.8),),
+            ),
+            {
+                "kind": "vulnerability",
+                "id": "CVE-1",
+                "locations": [{"path": "/usr/lib/x", "layer": "sha256:ab"}],
+                "layer": "sha256:ab",
+                "scores": [{"source": "CVSS_V3", "vector": "AV:N", "value": 9.8}],
+            },
         ),
     ],
 )
-def test_posture_json_finding_equals_the_scan_documents(finding: Finding) -> None:
-    assert posture_json_finding(finding) == json_finding(finding)
+def test_json_finding_fields(finding: Finding, expected: dict[str, object]) -> None:
+    entry = json_finding(finding)
+    assert {key: entry[key] for key in expected} == expected
+    assert ("resource" in entry) is (finding.resource is not None)
+    if finding.resource is not None:
+        assert entry["resource"] == _RESOURCE
+        assert entry["rule_id"] == finding.rule_id
 
 
 def _report(findings: tuple[Finding, ...]) -> PostureReport:
