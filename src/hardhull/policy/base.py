@@ -9,7 +9,7 @@ did not match the resource return nothing (or ``skip`` when a precondition exclu
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -98,6 +98,23 @@ class LoadError:
     pos: SourcePos
     message: str
     fatal: bool = True
+
+
+def label_expression_holds(
+    labels: Mapping[str, Any], key: str, op: str, values: Collection[str]
+) -> bool:
+    """Whether ``labels`` satisfy one LabelSelector ``matchExpressions`` entry
+    (``In``, ``NotIn``, ``Exists``, ``DoesNotExist``; any other operator holds)."""
+    present = key in labels
+    if op == "In":
+        return present and str(labels[key]) in values
+    if op == "NotIn":
+        return not (present and str(labels[key]) in values)
+    if op == "Exists":
+        return present
+    if op == "DoesNotExist":
+        return not present
+    return True
 
 
 class Policy(Protocol):

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hardhull.policy.base import AdmissionInput
+from hardhull.policy.base import AdmissionInput, label_expression_holds
 
 _IRREGULAR = {"Endpoints": "endpoints", "PodSecurityPolicy": "podsecuritypolicies"}
 _CLUSTER_KINDS = frozenset(
@@ -83,17 +83,9 @@ class LabelSelector:
         """Whether a label set satisfies the selector."""
         if any(labels.get(k) != v for k, v in self.match_labels):
             return False
-        for key, op, values in self.expressions:
-            present = key in labels
-            if op == "In" and not (present and str(labels[key]) in values):
-                return False
-            if op == "NotIn" and present and str(labels[key]) in values:
-                return False
-            if op == "Exists" and not present:
-                return False
-            if op == "DoesNotExist" and present:
-                return False
-        return True
+        return all(
+            label_expression_holds(labels, key, op, values) for key, op, values in self.expressions
+        )
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from hardhull.policy.base import AdmissionInput
+from hardhull.policy.base import AdmissionInput, label_expression_holds
 from hardhull.policy.kyverno.values import has_wildcard, wildcard_match
 
 
@@ -40,14 +40,7 @@ def selector_matches(selector: Any, labels: Mapping[str, Any]) -> bool:
     for expr in selector.get("matchExpressions") or []:
         key, op = str(expr.get("key")), str(expr.get("operator"))
         values = [str(x) for x in expr.get("values") or []]
-        present = key in labels
-        if op == "In" and not (present and str(labels[key]) in values):
-            return False
-        if op == "NotIn" and present and str(labels[key]) in values:
-            return False
-        if op == "Exists" and not present:
-            return False
-        if op == "DoesNotExist" and present:
+        if not label_expression_holds(labels, key, op, values):
             return False
     return True
 
