@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,15 @@ from hardhull.runtime.rules.loader import (
     condition_evt_types,
     load_rules_report,
 )
-from hardhull.runtime.rules.parser import ConditionSyntaxError, parse_condition
+from hardhull.runtime.rules.parser import (
+    And,
+    ConditionSyntaxError,
+    MacroRef,
+    Node,
+    Not,
+    Or,
+    parse_condition,
+)
 
 
 def _libc_fnmatch() -> Any:
@@ -379,7 +388,25 @@ def test_value_errors(cond: str) -> None:
     ],
 )
 def test_parser_accepts(cond: str) -> None:
-    parse_condition(cond)
+    tree = parse_condition(cond)
+    # a real tree: every field and macro name it holds sits at its offset in the text
+    # (field text comes back without the blanks inside transformer parentheses)
+    names = list(_names_at_offsets(tree))
+    assert names
+    for text, offset in names:
+        assert cond[offset:].replace(" ", "").startswith(text.replace(" ", "")), (text, offset)
+
+
+def _names_at_offsets(node: Node) -> Iterator[tuple[str, int]]:
+    if isinstance(node, And | Or):
+        for item in node.items:
+            yield from _names_at_offsets(item)
+    elif isinstance(node, Not):
+        yield from _names_at_offsets(node.item)
+    elif isinstance(node, MacroRef):
+        yield node.name, node.offset
+    else:
+        yield node.field.text, node.field.offset
 
 
 @pytest.mark.parametrize(
