@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import _bodies  # noqa: E402
+from run import _bodies, _config  # noqa: E402
 
 from hardhull.admission.audit import AuditLog  # noqa: E402
 from hardhull.admission.config import load_config  # noqa: E402
@@ -44,19 +44,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="hh-adm-inproc-") as tmp_s:
         tmp = Path(tmp_s)
-        config = {
-            "listen": {"address": "127.0.0.1", "port": 1},
-            "builtin": {
-                "pss": "restricted",
-                "allowed_registries": ["ghcr.io/acme"],
-                "require_digest": True,
-            },
-            "modes": {"allowed-registries": "warn", "require-image-digest": "audit"},
-            "policies": [str(Path(p).resolve()) for p in args.policies],
-            "audit_log": {"path": "audit.jsonl", "max_bytes": 50 * 1024 * 1024},
-            "budget_ms": 200,
-        }
-        (tmp / "config.yaml").write_text(yaml.safe_dump(config))
+        (tmp / "config.yaml").write_text(yaml.safe_dump(_config(args.policies, port=1)))
         cfg = load_config(tmp / "config.yaml")
         policies, _ = load_admission_policies(cfg)
         audit = None

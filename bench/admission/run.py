@@ -62,6 +62,22 @@ def _bodies(path: Path, n: int = 500) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+def _config(policies: list[str], port: int) -> dict[str, object]:
+    """The benchmark's admission config (no TLS): every builtin on, plus ``policies``."""
+    return {
+        "listen": {"address": "127.0.0.1", "port": port},
+        "builtin": {
+            "pss": "restricted",
+            "allowed_registries": ["ghcr.io/acme"],
+            "require_digest": True,
+        },
+        "modes": {"allowed-registries": "warn", "require-image-digest": "audit"},
+        "policies": [str(Path(p).resolve()) for p in policies],
+        "audit_log": {"path": "audit.jsonl", "max_bytes": 50 * 1024 * 1024},
+        "budget_ms": 200,
+    }
+
+
 def _pin(cpu: int, enabled: bool = True) -> list[str]:
     if (
         enabled
@@ -97,19 +113,8 @@ def main() -> None:
         with socket.socket() as sock:
             sock.bind(("127.0.0.1", 0))
             port = sock.getsockname()[1]
-        config = {
-            "listen": {"address": "127.0.0.1", "port": port},
-            "tls": {"cert": "tls.crt", "key": "tls.key"},
-            "builtin": {
-                "pss": "restricted",
-                "allowed_registries": ["ghcr.io/acme"],
-                "require_digest": True,
-            },
-            "modes": {"allowed-registries": "warn", "require-image-digest": "audit"},
-            "policies": [str(Path(p).resolve()) for p in args.policies],
-            "audit_log": {"path": "audit.jsonl", "max_bytes": 50 * 1024 * 1024},
-            "budget_ms": 200,
-        }
+        config = _config(args.policies, port)
+        config["tls"] = {"cert": "tls.crt", "key": "tls.key"}
         (tmp / "config.yaml").write_text(yaml.safe_dump(config))
         bodies = tmp / "bodies.jsonl"
         _bodies(bodies)
