@@ -16,9 +16,10 @@ from typing import Any
 import orjson
 
 from hardhull import __version__
-from hardhull.model import Finding, Gap, ResourceRef
+from hardhull.model import Finding, Gap, ResourceRef, Status
 from hardhull.posture.base import Control
 from hardhull.posture.dockerfile_controls import CONTROLS
+from hardhull.report.sarif import LEVEL
 from hardhull.report.scan_json import json_finding
 
 SCHEMA = "hardhull.posture.dockerfile/v1"
@@ -112,9 +113,6 @@ def to_table(report: DockerfileReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-_SARIF_LEVEL = {"critical": "error", "high": "error", "medium": "warning"}
-
-
 def to_sarif(report: DockerfileReport) -> dict[str, Any]:
     """SARIF 2.1.0 with one rule per control and file/line locations."""
     rules = [
@@ -144,9 +142,7 @@ def to_sarif(report: DockerfileReport) -> dict[str, Any]:
             {
                 "ruleId": f.rule_id,
                 "ruleIndex": index.get(f.rule_id, -1),
-                "level": _SARIF_LEVEL.get(f.severity.value, "note")
-                if f.status.value == "fail"
-                else "note",
+                "level": LEVEL[f.severity] if f.status is Status.FAIL else "note",
                 "message": {"text": f.message or f.title},
                 "locations": [{"physicalLocation": location}],
             }

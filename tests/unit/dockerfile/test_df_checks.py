@@ -161,6 +161,13 @@ def test_cli_json_and_fail_on() -> None:
         ]["startLine"]
         == 4
     )
+    levels = {r["ruleId"]: r["level"] for r in json.loads(sarif.stdout)["runs"][0]["results"]}
+    # failing high -> error, medium -> warning, low -> note
+    assert (levels["HH-DF-001"], levels["HH-DF-002"], levels["HH-DF-006"]) == (
+        "error",
+        "warning",
+        "note",
+    )
     good = runner.invoke(cli, ["dockerfile", "scan", str(FIXTURES / "good.Dockerfile"),
                                "--fail-on", "low"])  # fmt: skip
     assert good.exit_code == 0
