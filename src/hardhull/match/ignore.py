@@ -132,12 +132,17 @@ def parse_ignore(text: str, name: str) -> tuple[IgnoreRule, ...]:
     return tuple(rules)
 
 
+def read_suppression_file(path: Path, what: str) -> str:
+    """The UTF-8 text of a suppression file (``what``: "ignore file", "VEX file");
+    :class:`SuppressionError` when it cannot be read or is not UTF-8."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SuppressionError(f"{path}: cannot read {what} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise SuppressionError(f"{path}: {what} is not UTF-8 text") from None
+
+
 def load_ignore_file(path: Path) -> tuple[IgnoreRule, ...]:
     """Read and parse an ignore file; :class:`SuppressionError` names what is wrong."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SuppressionError(f"{path}: cannot read ignore file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise SuppressionError(f"{path}: ignore file is not UTF-8 text") from None
-    return parse_ignore(text, str(path))
+    return parse_ignore(read_suppression_file(path, "ignore file"), str(path))

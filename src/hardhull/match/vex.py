@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from hardhull.match.ignore import SuppressionError
+from hardhull.match.ignore import SuppressionError, read_suppression_file
 from hardhull.model import Finding
 
 STATUSES = frozenset({"not_affected", "fixed", "affected", "under_investigation"})
@@ -309,10 +309,4 @@ def parse_vex(text: str, name: str) -> tuple[VexStatement, ...]:
 
 def load_vex_file(path: Path) -> tuple[VexStatement, ...]:
     """Read and parse a VEX file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise SuppressionError(f"{path}: cannot read VEX file ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise SuppressionError(f"{path}: VEX file is not UTF-8 text") from None
-    return parse_vex(text, str(path))
+    return parse_vex(read_suppression_file(path, "VEX file"), str(path))
