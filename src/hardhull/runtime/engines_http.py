@@ -151,10 +151,52 @@ class _HttpEngine:
         return [str(c["Id"]) for c in doc if isinstance(c, dict) and c.get("Id")]
 
 
-class PodmanClient(_HttpEngine):
+class _ActingEngine(_HttpEngine):
+    """The container actions podman's libpod API and the Docker Engine API share; they
+    differ only in the path prefix (``_api``) and the name of stop's timeout parameter."""
+
+    _api = _DOCKER
+    _stop_timeout = "t"
+
+    def pause(self, container: str) -> None:
+        what = f"pause of container {container}"
+        path = f"{self._api}/containers/{quote(container)}/pause"
+        self._check(self._request("POST", path, what, ResponseError), what)
+
+    def stop(self, container: str, timeout: int = 10) -> None:
+        what = f"stop of container {container}"
+        path = f"{self._api}/containers/{quote(container)}/stop"
+        response = self._request(
+            "POST",
+            path,
+            what,
+            ResponseError,
+            params={self._stop_timeout: str(timeout)},
+            timeout=timeout + 30.0,
+        )
+        self._check(response, what, ok=(200, 204, 304))
+
+    def kill(self, container: str, signal: str = "SIGKILL") -> None:
+        what = f"kill of container {container}"
+        path = f"{self._api}/containers/{quote(container)}/kill"
+        response = self._request("POST", path, what, ResponseError, params={"signal": signal})
+        self._check(response, what)
+
+    def disconnect_network(self, container: str, network: str) -> None:
+        what = f"disconnect of container {container} from network {network}"
+        path = f"{self._api}/networks/{quote(network, safe='')}/disconnect"
+        response = self._request(
+            "POST", path, what, ResponseError, json={"Container": container, "Force": True}
+        )
+        self._check(response, what)
+
+
+class PodmanClient(_ActingEngine):
     """podman's libpod API."""
 
     engine = "podman"
+    _api = _LIBPOD
+    _stop_timeout = "timeout"
 
     def __init__(self, socket: str | Path = PODMAN_SOCKET, *, timeout: float = 5.0) -> None:
         super().__init__(socket, timeout=timeout)
@@ -181,40 +223,8 @@ class PodmanClient(_HttpEngine):
             upper_dir=upper_dir(doc),
         )
 
-    def pause(self, container: str) -> None:
-        what = f"pause of container {container}"
-        path = f"{_LIBPOD}/containers/{quote(container)}/pause"
-        self._check(self._request("POST", path, what, ResponseError), what)
 
-    def stop(self, container: str, timeout: int = 10) -> None:
-        what = f"stop of container {container}"
-        path = f"{_LIBPOD}/containers/{quote(container)}/stop"
-        response = self._request(
-            "POST",
-            path,
-            what,
-            ResponseError,
-            params={"timeout": str(timeout)},
-            timeout=timeout + 30.0,
-        )
-        self._check(response, what, ok=(200, 204, 304))
-
-    def kill(self, container: str, signal: str = "SIGKILL") -> None:
-        what = f"kill of container {container}"
-        path = f"{_LIBPOD}/containers/{quote(container)}/kill"
-        response = self._request("POST", path, what, ResponseError, params={"signal": signal})
-        self._check(response, what)
-
-    def disconnect_network(self, container: str, network: str) -> None:
-        what = f"disconnect of container {container} from network {network}"
-        path = f"{_LIBPOD}/networks/{quote(network, safe='')}/disconnect"
-        response = self._request(
-            "POST", path, what, ResponseError, json={"Container": container, "Force": True}
-        )
-        self._check(response, what)
-
-
-class DockerClient(_HttpEngine):
+class DockerClient(_ActingEngine):
     """The Docker Engine API (also podman's Docker-compatible API)."""
 
     engine = "docker"
@@ -273,33 +283,6 @@ class DockerClient(_HttpEngine):
             networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
             upper_dir=upper_dir(doc),
         )
-
-    def pause(self, container: str) -> None:
-        what = f"pause of container {container}"
-        path = f"{_DOCKER}/containers/{quote(container)}/pause"
-        self._check(self._request("POST", path, what, ResponseError), what)
-
-    def stop(self, container: str, timeout: int = 10) -> None:
-        what = f"stop of container {container}"
-        path = f"{_DOCKER}/containers/{quote(container)}/stop"
-        response = self._request(
-            "POST", path, what, ResponseError, params={"t": str(timeout)}, timeout=timeout + 30.0
-        )
-        self._check(response, what, ok=(200, 204, 304))
-
-    def kill(self, container: str, signal: str = "SIGKILL") -> None:
-        what = f"kill of container {container}"
-        path = f"{_DOCKER}/containers/{quote(container)}/kill"
-        response = self._request("POST", path, what, ResponseError, params={"signal": signal})
-        self._check(response, what)
-
-    def disconnect_network(self, container: str, network: str) -> None:
-        what = f"disconnect of container {container} from network {network}"
-        path = f"{_DOCKER}/networks/{quote(network, safe='')}/disconnect"
-        response = self._request(
-            "POST", path, what, ResponseError, json={"Container": container, "Force": True}
-        )
-        self._check(response, what)
 
 
 class CrioClient(_HttpEngine):
