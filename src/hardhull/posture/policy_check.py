@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 from hardhull.model import Finding, FindingKind, Resource, Severity, Status
-from hardhull.policy.base import AdmissionInput, Policy, Result
+from hardhull.policy.base import Policy, Result
+from hardhull.policy.loader import apply_policies
 from hardhull.posture.base import CheckResult, Control, Pass, PostureContext
 
 _STATUS = {Result.FAIL: Status.FAIL, Result.WARN: Status.WARN, Result.ERROR: Status.ERROR}
@@ -50,43 +51,31 @@ class PolicyCheck:
     def evaluate(self, resource: Resource, ctx: PostureContext) -> Iterable[CheckResult]:
         """Every applicable policy's verdicts for ``resource`` (as a CREATE)."""
         ref = resource.ref
-        inp = AdmissionInput(
-            obj=resource.obj,
-            operation="CREATE",
-            kind=ref.kind,
-            api_version=ref.api_version,
-            namespace=ref.namespace or "",
-            name=ref.name,
-            ref=ref,
-        )
         out: list[CheckResult] = []
-        for policy in self._policies:
-            if not policy.applies_to(inp):
+        for result in apply_policies(self._policies, (resource,)):
+            rule_id = f"{result.policy}/{result.rule}"
+            severity = _severity(result.severity)
+            if result.result is Result.PASS:
+                key = (rule_id, severity.value)
+                shared = self._passes.get(key)
+                if shared is None:
+                    shared = self._passes[key] = Pass(rule_id, rule_id, severity)
+                out.append(shared)
                 continue
-            for result in policy.evaluate(inp):
-                rule_id = f"{result.policy}/{result.rule}"
-                severity = _severity(result.severity)
-                if result.result is Result.PASS:
-                    key = (rule_id, severity.value)
-                    shared = self._passes.get(key)
-                    if shared is None:
-                        shared = self._passes[key] = Pass(rule_id, rule_id, severity)
-                    out.append(shared)
-                    continue
-                status = _STATUS.get(result.result)
-                if status is None:  # skip: the rule did not apply
-                    continue
-                out.append(
-                    Finding(
-                        kind=FindingKind.POLICY,
-                        status=status,
-                        severity=severity,
-                        rule_id=rule_id,
-                        title=f"{result.policy}: {result.rule}",
-                        subject=ref.label(),
-                        message=result.message,
-                        resource=ref,
-                        evidence=(("policy", result.policy), ("action", result.action.value)),
-                    )
+            status = _STATUS.get(result.result)
+            if status is None:  # skip: the rule did not apply
+                continue
+            out.append(
+                Finding(
+                    kind=FindingKind.POLICY,
+                    status=status,
+                    severity=severity,
+                    rule_id=rule_id,
+                    title=f"{result.policy}: {result.rule}",
+                    subject=ref.label(),
+                    message=result.message,
+                    resource=ref,
+                    evidence=(("policy", result.policy), ("action", result.action.value)),
                 )
+            )
         return out
