@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -27,11 +26,7 @@ from hardhull.admission.review import (
     error_response,
     parse_review,
 )
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
+from hardhull.asgi import Receive, Scope, Send, read_body, reply
 
 log = logging.getLogger("hardhull.admission")
 
@@ -92,19 +87,19 @@ class AdmissionApp:
         try:
             if path in ("/validate", "/mutate"):
                 if method != "POST":
-                    await _reply(send, 405, b'{"error":"use POST","code":405}', _JSON)
+                    await reply(send, 405, b'{"error":"use POST","code":405}', _JSON)
                     return
                 await self._review(scope, receive, send, mutate=path == "/mutate")
             elif path == "/healthz":
-                await _reply(send, 200, b"ok", _TEXT)
+                await reply(send, 200, b"ok", _TEXT)
             elif path == "/readyz":
-                await _reply(
+                await reply(
                     send, 200 if self.ready else 503, b"ok" if self.ready else b"not ready", _TEXT
                 )
             elif path == "/metrics":
-                await _reply(send, 200, self.metrics.render(), _TEXT)
+                await reply(send, 200, self.metrics.render(), _TEXT)
             else:
-                await _reply(send, 404, b'{"error":"not found","code":404}', _JSON)
+                await reply(send, 404, b'{"error":"not found","code":404}', _JSON)
         except Exception:  # never let a request take the server down
             log.exception("admission request failed")
             self.metrics.inc("hardhull_admission_internal_errors_total")
@@ -124,39 +119,16 @@ class AdmissionApp:
                 await send({"type": "lifespan.shutdown.complete"})
                 return
 
-    async def _body(self, scope: Scope, receive: Receive) -> bytes | None:
-        """The request body, or ``None`` when it exceeds the limit (or the client left)."""
-        for name, value in scope["headers"]:
-            if name == b"content-length":
-                try:
-                    if int(value) > self.max_body:
-                        return None
-                except ValueError:
-                    return None
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return None
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body:
-                return None
-            chunks.append(chunk)
-            if not message.get("more_body"):
-                return b"".join(chunks)
-
     async def _review(self, scope: Scope, receive: Receive, send: Send, *, mutate: bool) -> None:
         start = time.perf_counter()
         endpoint = "mutate" if mutate else "validate"
-        body = await self._body(scope, receive)
+        body = await read_body(scope, receive, self.max_body)
         if body is None:
             self.metrics.inc(
                 f'hardhull_admission_requests_total{{endpoint="{endpoint}",result="too_large"}}'
             )
             msg = f'{{"error":"request body larger than {self.max_body} bytes","code":413}}'
-            await _reply(send, 413, msg.encode(), _JSON)
+            await reply(send, 413, msg.encode(), _JSON)
             return
         try:
             review = parse_review(body)
@@ -165,7 +137,7 @@ class AdmissionApp:
                 f'hardhull_admission_requests_total{{endpoint="{endpoint}",result="bad_request"}}'
             )
             status, payload = error_response(err)
-            await _reply(send, status, payload, _JSON)
+            await reply(send, status, payload, _JSON)
             return
         decision = await self._decide(review, mutate)
         elapsed = time.perf_counter() - start
@@ -182,7 +154,7 @@ class AdmissionApp:
             self.metrics.inc(f'hardhull_admission_failures_total{{reason="{decision.note}"}}')
         self.metrics.observe(elapsed * 1000.0)
         payload = decision.response(review.uid)
-        await _reply(send, 200, payload, _JSON)
+        await reply(send, 200, payload, _JSON)
 
     async def _decide(self, review: Review, mutate: bool) -> Decision:
         loop = asyncio.get_running_loop()
@@ -194,17 +166,6 @@ class AdmissionApp:
         except Exception as exc:  # decide() itself failed: a bug, answered by failure policy
             log.exception("admission evaluation failed")
             return self.engine.error_decision(f"internal error {type(exc).__name__}: {exc}")
-
-
-async def _reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*headers, (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
 
 
 def make_server(

@@ -26,22 +26,18 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Awaitable, Callable, Iterator, MutableMapping
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
+from hardhull.asgi import Receive, Scope, Send, read_body, reply
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.sensor.base import SensorStats
 from hardhull.runtime.sensor.k8s_audit import AuditDecoder, AuditRecordError
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 log = logging.getLogger("hardhull.runtime.k8s_audit")
 
@@ -171,7 +167,7 @@ class AuditWebhookApp:
                 [*_JSON, (b"www-authenticate", b'Bearer realm="hardhull"')],
             )
             return
-        body = await _read_body(scope, receive, self.config.max_body)
+        body = await read_body(scope, receive, self.config.max_body)
         if body is None:
             self.inc("too_large")
             await _reply(send, 413, b'{"error":"request body too large","code":413}')
@@ -208,41 +204,10 @@ class AuditWebhookApp:
         return ("\n".join(lines) + "\n").encode()
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
-    """The request body, or ``None`` beyond ``limit`` bytes (or when the client left)."""
-    for name, value in scope["headers"]:
-        if name == b"content-length":
-            try:
-                if int(value) > limit:
-                    return None
-            except ValueError:
-                return None
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            return None
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-        if not message.get("more_body"):
-            return b"".join(chunks)
-
-
 async def _reply(
     send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
 ) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [*(headers or _JSON), (b"content-length", str(len(body)).encode())],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    await reply(send, status, body, headers or _JSON)
 
 
 class K8sAuditWebhookSensor:
