@@ -67,9 +67,11 @@ def _result(finding: Finding, timestamp: int) -> dict[str, Any]:
     return result
 
 
-def _report(
-    kind: str, name: str, namespace: str | None, results: list[dict[str, Any]], passes: int
+def report_document(
+    kind: str, name: str, namespace: str | None, results: list[dict[str, Any]], passes: int = 0
 ) -> Any:
+    """One ``PolicyReport``/``ClusterPolicyReport`` with its ``summary`` (``passes``: a
+    count of passes not listed as results)."""
     counts = Counter(r["result"] for r in results)
     counts["pass"] = max(counts["pass"], passes)
     metadata: dict[str, Any] = {
@@ -98,21 +100,28 @@ def policy_reports(report: PostureReport, timestamp: int = 0) -> list[dict[str, 
         ns = finding.resource.namespace if finding.resource is not None else None
         by_ns.setdefault(ns, []).append(_result(finding, timestamp))
     docs = [
-        _report("PolicyReport", f"{SOURCE}-{ns}", ns, results, passes[ns])
+        report_document("PolicyReport", f"{SOURCE}-{ns}", ns, results, passes[ns])
         for ns, results in sorted((k, v) for k, v in by_ns.items() if k is not None)
     ]
     if None in by_ns:
         docs.append(
-            _report("ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None], passes[None])
+            report_document(
+                "ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None], passes[None]
+            )
         )
     return docs
 
 
-def to_policyreport_yaml(report: PostureReport, timestamp: int = 0) -> bytes:
-    """A ``v1`` ``List`` of the reports, as YAML."""
-    doc = {"apiVersion": "v1", "kind": "List", "items": policy_reports(report, timestamp)}
+def list_yaml(items: list[dict[str, Any]]) -> bytes:
+    """A ``v1`` ``List`` of ``items`` as YAML, ready for ``kubectl apply -f``."""
+    doc = {"apiVersion": "v1", "kind": "List", "items": items}
     dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
     return yaml.dump(doc, Dumper=dumper, sort_keys=False, width=1000).encode()
 
 
-__all__ = ["API_VERSION", "policy_reports", "to_policyreport_yaml"]
+def to_policyreport_yaml(report: PostureReport, timestamp: int = 0) -> bytes:
+    """A ``v1`` ``List`` of the reports, as YAML."""
+    return list_yaml(policy_reports(report, timestamp))
+
+
+__all__ = ["API_VERSION", "list_yaml", "policy_reports", "report_document", "to_policyreport_yaml"]

@@ -15,9 +15,9 @@ from collections.abc import Sequence
 from typing import Any
 
 import orjson
-import yaml
 
 from hardhull.policy.base import Result, RuleResult
+from hardhull.posture.policyreport import list_yaml, report_document
 from hardhull.report.facts import relative_uri
 from hardhull.report.sarif import INFORMATION_URI, SARIF_SCHEMA
 
@@ -134,28 +134,16 @@ def to_policy_reports_yaml(results: Sequence[RuleResult], timestamp: int = 0) ->
     for r in sorted(results, key=_order):
         ns = r.resource.namespace if r.resource is not None else None
         by_ns.setdefault(ns or None, []).append(r)
-    items: list[dict[str, Any]] = []
-    for ns in sorted(k for k in by_ns if k is not None) + ([None] if None in by_ns else []):
-        group = by_ns[ns]
-        counts = Counter(r.result.value for r in group)
-        metadata: dict[str, Any] = {
-            "name": f"hardhull-policy-{ns}" if ns else "hardhull-policy-cluster",
-            "labels": {"app.kubernetes.io/managed-by": "hardhull"},
-        }
-        if ns:
-            metadata["namespace"] = ns
-        items.append(
-            {
-                "apiVersion": "wgpolicyk8s.io/v1alpha2",
-                "kind": "PolicyReport" if ns else "ClusterPolicyReport",
-                "metadata": metadata,
-                "results": [_wg_result(r, timestamp) for r in group],
-                "summary": {o: counts.get(o, 0) for o in _OUTCOMES},
-            }
+    items = [
+        report_document(
+            "PolicyReport" if ns else "ClusterPolicyReport",
+            f"hardhull-policy-{ns}" if ns else "hardhull-policy-cluster",
+            ns,
+            [_wg_result(r, timestamp) for r in by_ns[ns]],
         )
-    doc = {"apiVersion": "v1", "kind": "List", "items": items}
-    dumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-    return yaml.dump(doc, Dumper=dumper, sort_keys=False, width=1000).encode()
+        for ns in sorted(k for k in by_ns if k is not None) + ([None] if None in by_ns else [])
+    ]
+    return list_yaml(items)
 
 
 __all__ = ["to_policy_reports_yaml", "to_policy_sarif"]
