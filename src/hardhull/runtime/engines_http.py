@@ -136,6 +136,14 @@ class _HttpEngine:
             raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
         return doc
 
+
+class _ActingEngine(_HttpEngine):
+    """The container actions podman's libpod API and the Docker Engine API share; they
+    differ only in the path prefix (``_api``) and the name of stop's timeout parameter."""
+
+    _api = _DOCKER
+    _stop_timeout = "t"
+
     def running(self) -> list[str]:
         """Full ids of the running containers (the Docker-compatible list endpoint, which
         podman serves too)."""
@@ -149,14 +157,6 @@ class _HttpEngine:
         if not isinstance(doc, list):
             raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
         return [str(c["Id"]) for c in doc if isinstance(c, dict) and c.get("Id")]
-
-
-class _ActingEngine(_HttpEngine):
-    """The container actions podman's libpod API and the Docker Engine API share; they
-    differ only in the path prefix (``_api``) and the name of stop's timeout parameter."""
-
-    _api = _DOCKER
-    _stop_timeout = "t"
 
     def pause(self, container: str) -> None:
         what = f"pause of container {container}"
@@ -292,6 +292,11 @@ class CrioClient(_HttpEngine):
 
     def __init__(self, socket: str | Path = CRIO_SOCKET, *, timeout: float = 5.0) -> None:
         super().__init__(socket, timeout=timeout)
+
+    def running(self) -> list[str]:
+        """CRI-O's HTTP endpoint cannot list containers: none (their images are indexed
+        at their first exec instead)."""
+        return []
 
     def inspect(self, container: str) -> ContainerDetails | None:
         doc = self._inspect_doc(f"/containers/{quote(container)}", container)

@@ -92,11 +92,8 @@ def prewarm_drift(
         return None
     infos = []
     for client in parts.clients:
-        running = getattr(client, "running", None)
-        if running is None:
-            continue
         try:
-            ids = running()
+            ids = client.running()
         except HardhullError as exc:
             report(f"drift: cannot list {client.engine} containers ({exc})")
             continue
