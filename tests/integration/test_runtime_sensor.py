@@ -288,7 +288,10 @@ def test_proc_connector_sees_exec_and_exit() -> None:
     sensor.start()
     col = Collector(sensor)
     try:
-        marker = uuid.uuid4().hex
+        # sleep adds up its intervals, so a numeric marker keeps the process alive
+        # for the 2 s the proc connector needs to read its /proc entry (a
+        # non-numeric one made sleep exit at once and raced the cmdline read).
+        marker = f"0.{uuid.uuid4().int % 10**9:09d}"
         proc = subprocess.Popen(["/bin/sleep", "2", marker])
         ev = col.wait_for(lambda e: e.type == "execve" and _f(e, "proc.pid") == proc.pid)
         assert _f(ev, "proc.args") == ("2", marker)
