@@ -37,6 +37,7 @@ Example::
     budget_ms: 200
     audit_log: {path: /var/log/hardhull/admission.jsonl, max_bytes: 10485760, backups: 3}
     max_request_bytes: 3145728
+    worker_recycle: {max_rss_mb: 1024, max_requests: 0}  # replace a worker past either (0: off)
 """
 
 from __future__ import annotations
@@ -135,6 +136,11 @@ class AdmissionConfig:
     audit_max_bytes: int = 10 * 1024 * 1024
     audit_backups: int = 3
     max_request_bytes: int = 3 * 1024 * 1024
+    # A worker past either bound is replaced by a fresh one (0: no bound). The CEL binding
+    # leaks every argument of a Python-implemented function (see docs/policy.md), so the
+    # RSS bound is what keeps a long-running server's memory bounded.
+    recycle_rss_mb: int = 1024
+    recycle_requests: int = 0
 
 
 _BUILTIN = frozenset(
@@ -144,6 +150,7 @@ _TOP = frozenset(
     {
         "listen", "tls", "policies", "builtin", "default_mode", "modes", "exemptions",
         "self_namespace", "failure_policy", "budget_ms", "audit_log", "max_request_bytes",
+        "worker_recycle",
     }
 )  # fmt: skip
 
@@ -310,6 +317,10 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
         raise ConfigError("budget_ms must be a positive number")
     default_mode = top.get("default_mode")
+    recycle = _map(top.get("worker_recycle"), "worker_recycle")
+    unknown = set(recycle) - {"max_rss_mb", "max_requests"}
+    if unknown:
+        raise ConfigError(f"worker_recycle: unknown keys {sorted(unknown)}")
     return AdmissionConfig(
         address=str(listen.get("address", "0.0.0.0")),
         port=_int(listen.get("port", 8443), "listen.port", 0),
@@ -337,6 +348,8 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
         max_request_bytes=_int(
             top.get("max_request_bytes", 3 * 1024 * 1024), "max_request_bytes", 1024
         ),
+        recycle_rss_mb=_int(recycle.get("max_rss_mb", 1024), "worker_recycle.max_rss_mb", 0),
+        recycle_requests=_int(recycle.get("max_requests", 0), "worker_recycle.max_requests", 0),
     )
 
 

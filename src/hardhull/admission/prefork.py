@@ -1,25 +1,41 @@
-"""Pre-forked admission server workers sharing one listening socket.
+"""Pre-forked admission server workers sharing one listening socket, replaced when asked.
 
 The parent binds the socket and compiles the policies once, then forks ``workers``
 children that each run their own event loop on that socket (the kernel spreads accepted
 connections over them); the compiled policies are shared copy-on-write. The parent
 forwards SIGTERM/SIGINT to the children and, when one dies unexpectedly, stops the others
 and exits non-zero, so the orchestrator (Kubernetes) restarts the pod.
+
+A worker can ask to be replaced (its memory or request count passed the configured bound,
+see :mod:`hardhull.admission.recycle`) by writing its pid to a pipe: the parent forks the
+replacement first (connections wait in the shared socket's backlog until it accepts),
+then sends the old one SIGUSR1: it stops accepting, drains (see
+``AdmissionApp._retire``) and exits; it is killed if it has not gone after
+:data:`RETIRE_GRACE_S`.
 """
 
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import select
 import signal
 import socket
+import struct
 import sys
+import time
 from collections.abc import Callable
 from types import FrameType
 
 from hardhull.errors import UsageError
 
-Serve = Callable[[list[socket.socket]], None]
+log = logging.getLogger("hardhull.admission")
+
+Retire = Callable[[], None]
+Serve = Callable[[list[socket.socket], Retire], None]
+RETIRE_GRACE_S = 30.0
+_PID = struct.Struct("=i")
 
 
 def bind(address: str, port: int) -> socket.socket:
@@ -37,18 +53,26 @@ def bind(address: str, port: int) -> socket.socket:
     return sock
 
 
-def run_workers(address: str, port: int, workers: int, serve: Serve) -> None:
-    """Fork ``workers`` processes running ``serve([sock])``; return when all stopped."""
-    sock = bind(address, port)
-    children: list[int] = []
-    for _ in range(workers):
+class _Supervisor:
+    def __init__(self, sock: socket.socket, serve: Serve) -> None:
+        self.sock = sock
+        self.serve = serve
+        self.asks_r, self.asks_w = os.pipe()
+        self.alive: set[int] = set()
+        self.retiring: dict[int, float] = {}  # pid -> kill deadline
+        self.stopping = False
+        self.failed = False
+
+    def spawn(self) -> int:
         pid = os.fork()
         if pid == 0:  # the worker
             code = 0
             try:
+                os.close(self.asks_r)
                 signal.signal(signal.SIGINT, signal.SIG_DFL)
                 signal.signal(signal.SIGTERM, signal.SIG_DFL)
-                serve([sock])
+                signal.signal(signal.SIGUSR1, signal.SIG_IGN)  # the app handles it once up
+                self.serve([self.sock], self._retire)
             except BaseException:
                 import traceback
 
@@ -57,31 +81,74 @@ def run_workers(address: str, port: int, workers: int, serve: Serve) -> None:
             finally:
                 sys.stderr.flush()
                 os._exit(code)
-        children.append(pid)
-    sock.close()
-    stopping = False
+        self.alive.add(pid)
+        return pid
 
-    def forward(signum: int, _frame: FrameType | None) -> None:
-        nonlocal stopping
-        stopping = True
-        for child in children:
+    def _retire(self) -> None:
+        """(In a worker) ask the parent for a replacement."""
+        with contextlib.suppress(OSError):
+            os.write(self.asks_w, _PID.pack(os.getpid()))
+
+    def forward(self, signum: int, _frame: FrameType | None = None) -> None:
+        self.stopping = True
+        for child in self.alive:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(child, signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    failed = False
-    alive = set(children)
-    while alive:
-        try:
-            pid, status = os.wait()
-        except ChildProcessError:
-            break
-        alive.discard(pid)
-        if not stopping and alive:
-            failed = True
-            forward(signal.SIGTERM, None)
-        elif os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT):
-            failed = True
-    if failed:
+    def _replace(self, data: bytes) -> None:
+        for (pid,) in _PID.iter_unpack(data[: len(data) - len(data) % _PID.size]):
+            if self.stopping or pid not in self.alive or pid in self.retiring:
+                continue
+            new = self.spawn()
+            log.info("admission worker %d replaced by %d", pid, new)
+            self.retiring[pid] = time.monotonic() + RETIRE_GRACE_S
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGUSR1)
+
+    def _reap(self) -> None:
+        while self.alive:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                self.alive.clear()
+                return
+            if pid == 0:
+                return
+            self.alive.discard(pid)
+            if self.retiring.pop(pid, None) is not None:
+                continue
+            if not self.stopping and self.alive:
+                self.failed = True
+                self.forward(signal.SIGTERM)
+            elif os.waitstatus_to_exitcode(status) not in (0, -signal.SIGTERM, -signal.SIGINT):
+                self.failed = True
+
+    def run(self, workers: int) -> None:
+        for _ in range(workers):
+            self.spawn()
+        while self.alive:
+            ready, _, _ = select.select([self.asks_r], [], [], 0.2)
+            if ready:
+                self._replace(os.read(self.asks_r, 4096))
+            now = time.monotonic()
+            for pid, deadline in list(self.retiring.items()):
+                if now > deadline:
+                    with contextlib.suppress(ProcessLookupError):
+                        os.kill(pid, signal.SIGKILL)
+            self._reap()
+
+
+def run_workers(address: str, port: int, workers: int, serve: Serve) -> None:
+    """Run ``workers`` processes doing ``serve([sock], retire)``; return when all stopped."""
+    sock = bind(address, port)
+    sup = _Supervisor(sock, serve)
+    signal.signal(signal.SIGTERM, sup.forward)
+    signal.signal(signal.SIGINT, sup.forward)
+    try:
+        sup.run(workers)
+    finally:
+        sock.close()
+        os.close(sup.asks_r)
+        os.close(sup.asks_w)
+    if sup.failed:
         raise UsageError("an admission worker process stopped unexpectedly; all were stopped")

@@ -11,7 +11,9 @@ handler raise: an unexpected error becomes a response following the failure poli
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -20,6 +22,7 @@ import uvicorn
 
 from hardhull.admission.config import AdmissionConfig
 from hardhull.admission.engine import AdmissionEngine, Decision
+from hardhull.admission.recycle import Recycler
 from hardhull.admission.review import (
     Review,
     ReviewError,
@@ -32,6 +35,7 @@ log = logging.getLogger("hardhull.admission")
 
 _JSON = [(b"content-type", b"application/json")]
 _TEXT = [(b"content-type", b"text/plain; version=0.0.4")]
+DRAIN_S = 1.0
 _BUCKETS_MS = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0)
 
 
@@ -70,8 +74,12 @@ class Metrics:
 class AdmissionApp:
     """The ASGI application."""
 
-    def __init__(self, engine: AdmissionEngine, *, workers: int = 4) -> None:
+    def __init__(
+        self, engine: AdmissionEngine, *, workers: int = 4, recycler: Recycler | None = None
+    ) -> None:
         self.engine = engine
+        self.recycler = recycler
+        self.uv_server: uvicorn.Server | None = None  # set by make_server
         self.max_body = engine.config.max_request_bytes
         self.metrics = Metrics()
         self.ready = False
@@ -109,6 +117,9 @@ class AdmissionApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 self.ready = True
+                if self.recycler is not None:
+                    loop = asyncio.get_running_loop()
+                    loop.add_signal_handler(signal.SIGUSR1, self._retire)
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 self.ready = False
@@ -118,6 +129,21 @@ class AdmissionApp:
                     self.engine.audit.close()
                 await send({"type": "lifespan.shutdown.complete"})
                 return
+
+    def _retire(self) -> None:
+        """SIGUSR1 from the supervisor, once the replacement worker is forked: stop
+        accepting connections, keep serving the accepted ones for ``DRAIN_S`` (a client
+        that has just connected gets its answer), then shut down (requests in flight
+        finish, idle keep-alive connections are closed)."""
+        self.ready = False
+        server = self.uv_server
+        if server is None:
+            return
+        for listener in getattr(server, "servers", []):
+            with contextlib.suppress(Exception):
+                listener.close()
+        loop = asyncio.get_running_loop()
+        loop.call_later(DRAIN_S, setattr, server, "should_exit", True)
 
     async def _review(self, scope: Scope, receive: Receive, send: Send, *, mutate: bool) -> None:
         start = time.perf_counter()
@@ -155,6 +181,8 @@ class AdmissionApp:
         self.metrics.observe(elapsed * 1000.0)
         payload = decision.response(review.uid)
         await reply(send, 200, payload, _JSON)
+        if self.recycler is not None:
+            self.recycler.tick()
 
     async def _decide(self, review: Review, mutate: bool) -> Decision:
         loop = asyncio.get_running_loop()
@@ -186,4 +214,6 @@ def make_server(
         timeout_keep_alive=30,
         **ssl,
     )
-    return uvicorn.Server(uv_config)
+    server = uvicorn.Server(uv_config)
+    app.uv_server = server
+    return server

@@ -45,6 +45,8 @@ def admission_serve(config_path: Path, workers: int, log_level: str) -> None:
     from hardhull.admission.config import load_config
     from hardhull.admission.engine import AdmissionEngine
     from hardhull.admission.policies import load_admission_policies
+    from hardhull.admission.prefork import Retire, run_workers
+    from hardhull.admission.recycle import Recycler
     from hardhull.admission.server import AdmissionApp, make_server
 
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(message)s")
@@ -60,17 +62,23 @@ def admission_serve(config_path: Path, workers: int, log_level: str) -> None:
     for warning in warnings:
         click.echo(f"hardhull: warning: {warning.pos}: {warning.message}", err=True)
 
-    def serve(sockets: list[socket.socket] | None) -> None:
+    supervised = workers > 1 or config.recycle_rss_mb > 0 or config.recycle_requests > 0
+
+    def serve(sockets: list[socket.socket] | None, retire: Retire | None = None) -> None:
         audit = None
         if config.audit_log is not None:
             audit = AuditLog(
                 config.audit_log,
                 max_bytes=config.audit_max_bytes,
                 backups=config.audit_backups,
-                shared=workers > 1,
+                shared=supervised,  # a replacement worker overlaps the one it replaces
             )
         engine = AdmissionEngine(policies, config, audit)
-        make_server(AdmissionApp(engine), config, log_level=log_level).run(sockets=sockets)
+        recycler = None
+        if retire is not None:
+            recycler = Recycler(config.recycle_requests, config.recycle_rss_mb, retire)
+        app = AdmissionApp(engine, recycler=recycler)
+        make_server(app, config, log_level=log_level).run(sockets=sockets)
 
     click.echo(
         f"hardhull: admission webhook on https://{config.address}:{config.port} "
@@ -79,9 +87,7 @@ def admission_serve(config_path: Path, workers: int, log_level: str) -> None:
         f"{f', {workers} worker processes' if workers > 1 else ''}",
         err=True,
     )
-    if workers == 1:
+    if not supervised:
         serve(None)
         return
-    from hardhull.admission.prefork import run_workers
-
     run_workers(config.address, config.port, workers, serve)
