@@ -69,9 +69,7 @@ def test_worker_is_replaced_after_max_requests_without_losing_a_request(tmp_path
             seen_workers.update(p.pid for p in psutil.Process(proc.pid).children())
         deadline = time.monotonic() + 10  # retired workers drain for DRAIN_S, then exit
         while True:
-            workers_now = [
-                p for p in psutil.Process(proc.pid).children() if p.status() != "zombie"
-            ]
+            workers_now = [p for p in psutil.Process(proc.pid).children() if p.status() != "zombie"]
             if len(workers_now) == 1 or time.monotonic() > deadline:
                 break
             time.sleep(0.1)
