@@ -10,7 +10,8 @@ restricted):
 1. open loop at ``--rate`` requests/s for ``--duration`` s, latency from each request's
    scheduled send time: p50/p90/p99/max, errors (``--procs`` splits it over processes);
 2. closed loop with ``--workers`` connections for ``--sat-duration`` s: saturation rps;
-3. the server's RSS (peak sampled every 0.2 s) and CPU per request.
+3. the server's memory (proportional set size of supervisor + workers, peak sampled every 0.2 s) and CPU
+   per request.
 
 On a machine with two or more cores the server is pinned to core 0 and the load
 generator to core 1. Usage::
@@ -149,7 +150,9 @@ def main() -> None:
                 return [target, *target.children(recursive=True)]
 
             def rss() -> int:
-                return sum(p.memory_info().rss for p in procs())
+                # Proportional set size: the supervisor and its workers share the compiled policies
+                # copy-on-write, so summing their RSS would count those pages twice.
+                return sum(p.memory_full_info().pss for p in procs())
 
             def cpu_s() -> float:
                 return sum(sum(p.cpu_times()[:2]) for p in procs())
@@ -198,8 +201,8 @@ def main() -> None:
                 "policies_builtin": 3,
                 "server_workers": args.server_workers,
                 "policy_paths": args.policies,
-                "rss_idle_mb": round(rss_idle / 2**20, 1),
-                "rss_peak_mb": round(peak[0] / 2**20, 1),
+                "pss_idle_mb": round(rss_idle / 2**20, 1),
+                "pss_peak_mb": round(peak[0] / 2**20, 1),
                 "failures": [x for x in metrics.splitlines() if "failures_total" in x],
                 "cpus": os.cpu_count(),
                 "load_average_at_end": os.getloadavg(),
