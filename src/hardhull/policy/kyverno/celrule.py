@@ -123,7 +123,8 @@ def _fold(results: Sequence[RuleResult]) -> Outcome:
         return Outcome(Result.SKIP, "celPreconditions not met")
     for r in results:
         if r.result == Result.ERROR:
-            return Outcome(Result.ERROR, f"{r.rule}: {r.message}", annotations)
+            message = r.message.removesuffix(" (failurePolicy Fail)")  # no such field here
+            return Outcome(Result.ERROR, f"{r.rule}: {message}", annotations)
     for r in results:
         if r.result == Result.FAIL:
             return Outcome(Result.FAIL, r.message, annotations)
