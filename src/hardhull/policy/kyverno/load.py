@@ -112,18 +112,9 @@ def compile_policy(
         action = rule_action(raw, default)
         rules.append(Rule(rname, raw, action, rpos, reason, compiled=compiled))
         if not reason:
-            rules.extend(
-                Rule(
-                    str(gen["name"]),
-                    gen,
-                    action,
-                    rpos,
-                    "",
-                    rname,
-                    subrules.compile_rule(gen, rpos, params),
-                )
-                for gen in autogen.expand(raw, annotations)
-            )
+            for gen in autogen.expand(raw, annotations):
+                done, why = subrules.compile_or_reason(gen, rpos, params)
+                rules.append(Rule(str(gen["name"]), gen, action, rpos, why, rname, done))
     policy = KyvernoPolicy(
         name=name,
         kind=str(doc.get("kind")),

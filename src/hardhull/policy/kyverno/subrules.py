@@ -42,6 +42,16 @@ def compile_rule(
     return None
 
 
+def compile_or_reason(
+    rule: Mapping[str, Any], pos: SourcePos, params: Sequence[Mapping[str, Any]] = ()
+) -> tuple[Any, str]:
+    """(compiled, "") or (None, why the rule cannot be compiled)."""
+    try:
+        return compile_rule(rule, pos, params), ""
+    except HardhullError as exc:
+        return None, str(exc)
+
+
 def run(
     compiled: Any, inp: AdmissionInput, resource: Any, policy: str
 ) -> tuple[Result, str, tuple[tuple[str, str], ...]]:
