@@ -288,3 +288,52 @@ def test_non_pod_resource_is_an_error() -> None:
     result = _one(policy, cm)
     assert result.result == Result.ERROR
     assert "no pod spec" in result.message
+
+
+def test_restricted_field_names_the_container_list() -> None:
+    priv = {"privileged": True}
+    spec = {
+        "initContainers": [{"name": "init", "image": "istio/proxy:1", "securityContext": priv}],
+        "containers": [{"name": "c", "image": "busybox"}],
+    }
+    any_list = _policy(
+        BASELINE + "\nexclude:\n- controlName: Privileged Containers\n  images: [istio/*]"
+    )
+    assert _one(any_list, _pod(spec)).result == Result.PASS
+    containers_only = _policy(
+        BASELINE
+        + """
+exclude:
+- controlName: Privileged Containers
+  images: [istio/*]
+  restrictedField: spec.containers[*].securityContext.privileged
+  values: ["true"]
+"""
+    )
+    result = _one(containers_only, _pod(spec))
+    assert result.result == Result.FAIL
+    assert "spec.initContainers[0].securityContext.privileged=['true']" in result.message
+    init_only = containers_only.replace("spec.containers[*]", "spec.initContainers[*]")
+    assert _one(init_only, _pod(spec)).result == Result.PASS
+
+
+def test_metadata_level_apparmor_and_mixed_run_as_user() -> None:
+    annotations = {"container.apparmor.security.beta.kubernetes.io/c": "unconfined"}
+    apparmor = _policy(BASELINE + "\nexclude:\n- controlName: AppArmor")
+    assert _one(apparmor, _pod(PLAIN, annotations)).result == Result.PASS
+    assert _one(_policy(BASELINE), _pod(PLAIN, annotations)).result == Result.FAIL
+    root_sc = {**RESTRICTED_SC, "runAsUser": 0}
+    spec = {"containers": [{"name": "c", "image": "legacy/app:2", "securityContext": root_sc}]}
+    by_image = _policy(
+        RESTRICTED + "\nexclude:\n- controlName: Running as Non-root user\n  images: [legacy/*]"
+    )
+    assert _one(by_image, _pod(spec)).result == Result.PASS
+    # the pod-level entry alone does not cover a container's runAsUser...
+    pod_only = _policy(RESTRICTED + "\nexclude:\n- controlName: Running as Non-root user")
+    assert _one(pod_only, _pod(spec)).result == Result.FAIL
+    # ...but does cover the pod's own
+    pod_spec = {
+        "securityContext": {"runAsUser": 0},
+        "containers": [{"name": "c", "image": "x", "securityContext": RESTRICTED_SC}],
+    }
+    assert _one(pod_only, _pod(pod_spec)).result == Result.PASS
