@@ -133,7 +133,7 @@ def compile_documents(
     cel_docs: list[tuple[Mapping[str, Any], SourcePos]] = []
     for doc in docs:
         if is_kyverno(doc.obj):
-            policy, errs = compile_policy(doc.obj, doc.pos, doc.rule_lines)
+            policy, errs = compile_policy(doc.obj, doc.pos, doc.rule_lines, params)
             errors += errs
             if policy is not None:
                 policies.append(policy)

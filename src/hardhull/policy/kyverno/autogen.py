@@ -9,6 +9,7 @@ Rules that filter by names, selectors or annotations are not extended (as in Kyv
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -76,6 +77,22 @@ def _replace(value: Any, prefix: str) -> Any:
     return value
 
 
+_CEL_ROOTS = re.compile(r"\b(oldObject|object)\.(spec|metadata)\b")
+
+
+def autogen_expressions(value: Any, prefix: str) -> Any:
+    """CEL (``validate.cel``, ``celPreconditions``) with ``object.spec``/``.metadata``
+    (and ``oldObject``'s) moved under the Pod template at ``prefix``, as Kyverno's
+    autogen rewrites CEL rules."""
+    if isinstance(value, str):
+        return _CEL_ROOTS.sub(lambda m: f"{m.group(1)}.{prefix}.{m.group(2)}", value)
+    if isinstance(value, Mapping):
+        return {k: autogen_expressions(v, prefix) for k, v in value.items()}
+    if isinstance(value, list):
+        return [autogen_expressions(v, prefix) for v in value]
+    return value
+
+
 def _wrap(pattern: Any, cronjob: bool) -> Any:
     inner = {"spec": {"template": pattern}}
     return {"spec": {"jobTemplate": inner}} if cronjob else inner
@@ -114,6 +131,10 @@ def _generate(rule: Mapping[str, Any], kinds: list[str], cronjob: bool) -> dict[
         validate["pattern"] = _wrap(validate["pattern"], cronjob)
     if "anyPattern" in validate and isinstance(validate["anyPattern"], list):
         validate["anyPattern"] = [_wrap(p, cronjob) for p in validate["anyPattern"]]
+    if "cel" in validate:
+        validate["cel"] = autogen_expressions(validate["cel"], prefix)
+    if "celPreconditions" in out:
+        out["celPreconditions"] = autogen_expressions(out["celPreconditions"], prefix)
     out["validate"] = _replace(validate, prefix)
     for key in ("preconditions", "context"):
         if key in out:

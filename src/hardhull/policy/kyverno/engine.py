@@ -8,6 +8,7 @@ evaluate to ``error``, never to ``pass``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
-from hardhull.policy.kyverno import conditions
+from hardhull.policy.kyverno import conditions, subrules
 from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
 from hardhull.policy.kyverno.pattern import Status, match_pattern
@@ -33,6 +34,8 @@ class Rule:
     pos: SourcePos
     unsupported: str = ""
     origin: str = ""  # the Pod rule an autogen rule was generated from
+    # podSecurity / cel subrules, compiled at load time (see subrules.compile_rule)
+    compiled: Any = field(default=None, hash=False, compare=False, repr=False)
     # The only kinds ``match`` can select (None: any), so that most rules are passed
     # over with one set lookup.
     kinds: frozenset[str] | None = field(init=False, default=None, compare=False)
@@ -165,7 +168,9 @@ def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) 
     raise _RuleError("validate rule has no pattern, anyPattern, deny or foreach")
 
 
-def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdict:
+def _foreach(
+    decls: Sequence[Mapping[str, Any]], data: dict[str, Any], nesting: int = 0
+) -> _Verdict:
     applied = 0
     for decl in decls:
         expr = str(decl.get("list", "")).strip()
@@ -181,15 +186,18 @@ def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdi
         scope = decl.get("elementScope")
         for index, element in enumerate(elements):
             local = dict(data)
-            local["element"] = element
-            local["elementIndex"] = index
+            local["element"] = local[f"element{nesting}"] = element
+            local["elementIndex"] = local[f"elementIndex{nesting}"] = index
             local["@"] = element
             _load_context(decl.get("context"), local)
             if not conditions.evaluate(decl.get("preconditions"), local):
                 continue
             on_element = scope is not False
             target = element if on_element else data["request"]["object"]
-            verdict = _patterns(target, decl, local)
+            if "foreach" in decl:  # nested: element0, element1... name the levels
+                verdict = _foreach(decl["foreach"] or [], local, nesting + 1)
+            else:
+                verdict = _patterns(target, decl, local)
             if verdict.result == Result.SKIP:
                 continue
             if verdict.result != Result.PASS:
@@ -275,6 +283,12 @@ class KyvernoPolicy:
             if not conditions.evaluate(spec.get("preconditions"), data):
                 verdict = _Verdict(Result.SKIP, "preconditions not met")
                 return self._result(rule, inp, verdict, base)
+            if rule.compiled is not None:
+                result, detail, notes = subrules.run(
+                    rule.compiled, inp, data["request"]["object"], self.name
+                )
+                out = self._result(rule, inp, _Verdict(result, detail), base)
+                return dataclasses.replace(out, audit_annotations=notes) if notes else out
             verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
         except HardhullError as exc:
             verdict = _Verdict(Result.ERROR, str(exc))

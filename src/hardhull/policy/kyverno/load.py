@@ -2,9 +2,10 @@
 
 Everything is checked here, once: JMESPath expressions compile, condition operators are
 known, and features hardhull does not implement (``context.apiCall``/``configMap``/
-``imageRegistry``, ``mutate``, ``generate``, ``verifyImages``, ``podSecurity``, ``cel``,
-``manifests``) are reported as :class:`LoadError` s with file and line; the rules that
-need them evaluate to ``error``.
+``imageRegistry``, ``mutate``, ``generate``, ``verifyImages``, ``manifests``) are
+reported as :class:`LoadError` s with file and line; the rules that need them evaluate
+to ``error``. ``validate.podSecurity`` and ``validate.cel`` are compiled here too
+(:mod:`hardhull.policy.kyverno.subrules`).
 """
 
 from __future__ import annotations
@@ -14,13 +15,13 @@ from typing import Any
 
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, LoadError, SourcePos
-from hardhull.policy.kyverno import autogen, conditions
+from hardhull.policy.kyverno import autogen, conditions, subrules
 from hardhull.policy.kyverno.engine import KyvernoPolicy, Rule, action_of, rule_action
 from hardhull.policy.kyverno.variables import precompile
 
 API_VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1", "kyverno.io/v2")
 KINDS = ("ClusterPolicy", "Policy")
-_UNSUPPORTED_VALIDATE = ("podSecurity", "cel", "manifests", "assert")
+_UNSUPPORTED_VALIDATE = ("manifests", "assert")
 _UNSUPPORTED_RULE = ("mutate", "generate", "verifyImages")
 
 
@@ -65,8 +66,6 @@ def _check(rule: Mapping[str, Any]) -> None:
     if isinstance(deny, Mapping):
         conditions.validate_block(deny.get("conditions"))
     for decl in _foreach_decls(validate):
-        if "foreach" in decl:
-            raise HardhullError("nested foreach is not supported")
         conditions.validate_block(decl.get("preconditions"))
         inner = decl.get("deny")
         if isinstance(inner, Mapping):
@@ -74,9 +73,13 @@ def _check(rule: Mapping[str, Any]) -> None:
 
 
 def compile_policy(
-    doc: Mapping[str, Any], pos: SourcePos, rule_lines: Sequence[int] = ()
+    doc: Mapping[str, Any],
+    pos: SourcePos,
+    rule_lines: Sequence[int] = (),
+    params: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[KyvernoPolicy | None, list[LoadError]]:
-    """One policy document -> (policy, load errors); policy is None when unusable."""
+    """One policy document -> (policy, load errors); policy is None when unusable.
+    ``params`` are the parameter objects ``validate.cel.paramRef`` may select."""
     errors: list[LoadError] = []
     meta = doc.get("metadata") if isinstance(doc.get("metadata"), Mapping) else {}
     assert isinstance(meta, Mapping)
@@ -97,20 +100,21 @@ def compile_policy(
             continue
         rname = str(raw["name"])
         reason = _unsupported(raw)
+        compiled = None
         if not reason:
             try:
                 _check(raw)
+                compiled = subrules.compile_rule(raw, rpos, params)
             except HardhullError as exc:
                 reason = str(exc)
         if reason:
             errors.append(LoadError(rpos, f"policy {name} rule {rname}: {reason}", fatal=False))
         action = rule_action(raw, default)
-        rules.append(Rule(rname, raw, action, rpos, reason))
+        rules.append(Rule(rname, raw, action, rpos, reason, compiled=compiled))
         if not reason:
-            rules.extend(
-                Rule(str(gen["name"]), gen, action, rpos, "", origin=rname)
-                for gen in autogen.expand(raw, annotations)
-            )
+            for gen in autogen.expand(raw, annotations):
+                done, why = subrules.compile_or_reason(gen, rpos, params)
+                rules.append(Rule(str(gen["name"]), gen, action, rpos, why, rname, done))
     policy = KyvernoPolicy(
         name=name,
         kind=str(doc.get("kind")),

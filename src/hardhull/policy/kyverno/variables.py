@@ -272,7 +272,8 @@ def substitute(value: Any, data: Mapping[str, Any]) -> Any:
         if "{{" not in value:
             return value
         whole = _VAR.fullmatch(value.strip())
-        if whole is not None:
+        # "{{ a }}/{{ b }}" also fullmatches (the lazy group stretches): one variable only
+        if whole is not None and "}}" not in whole.group(1):
             return query(whole.group(1), data)
         out = _VAR.sub(lambda m: _text(query(m.group(1), data)), value)
         return out.replace("\\{{", "{{")
