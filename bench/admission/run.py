@@ -10,8 +10,8 @@ restricted):
 1. open loop at ``--rate`` requests/s for ``--duration`` s, latency from each request's
    scheduled send time: p50/p90/p99/max, errors (``--procs`` splits it over processes);
 2. closed loop with ``--workers`` connections for ``--sat-duration`` s: saturation rps;
-3. the server's memory (proportional set size of supervisor + workers, peak sampled every 0.2 s) and CPU
-   per request.
+3. the server's memory (proportional set size of supervisor + workers, peak sampled
+   every 0.2 s) and CPU per request.
 
 On a machine with two or more cores the server is pinned to core 0 and the load
 generator to core 1. Usage::
