@@ -15,7 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardhull.errors import HardhullError
-from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.base import (
+    Action,
+    AdmissionInput,
+    Result,
+    RuleResult,
+    SourcePos,
+    VariableValues,
+)
 from hardhull.policy.kyverno import conditions
 from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
@@ -33,6 +40,9 @@ class Rule:
     pos: SourcePos
     unsupported: str = ""
     origin: str = ""  # the Pod rule an autogen rule was generated from
+    # Context entries that need external data (apiCall, configMap, ...), when they are
+    # the only reason the rule is unsupported: a policy test's values can supply them.
+    external: frozenset[str] = frozenset()
     # The only kinds ``match`` can select (None: any), so that most rules are passed
     # over with one set lookup.
     kinds: frozenset[str] | None = field(init=False, default=None, compare=False)
@@ -119,8 +129,54 @@ _PASS = _Verdict(Result.PASS)
 _SKIP = _Verdict(Result.SKIP)
 
 
-def _load_context(entries: Any, data: dict[str, Any]) -> None:
+def set_variable(data: dict[str, Any], key: str, value: Any) -> None:
+    """Kyverno's ``AddVariable``: ``a.b.c`` sets a nested value, merging maps (JSON merge
+    patch). Copy-on-write: the maps already in ``data`` are never modified."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        child = dict(child) if isinstance(child, Mapping) else {}
+        node[part] = child
+        node = child
+    node[parts[-1]] = _merge(node.get(parts[-1]), value)
+
+
+def _merge(old: Any, new: Any) -> Any:
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return new
+    out = dict(old)
+    for k, v in new.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = _merge(out.get(k), v)
+    return out
+
+
+def _rule_values(values: VariableValues, rule: Rule) -> Mapping[str, Any]:
+    """Per-rule values; an auto-generated rule uses those of the rule it came from."""
+    return values.rules.get(rule.name) or values.rules.get(rule.origin) or {}
+
+
+def _foreach_values(values: VariableValues | None, rule: Rule) -> Mapping[str, Any]:
+    if values is None:
+        return {}
+    return values.foreach.get(rule.name) or values.foreach.get(rule.origin) or {}
+
+
+def _supplied(values: VariableValues | None, rule: Rule) -> frozenset[str]:
+    """The top-level names a policy test gives values for, for this rule."""
+    if values is None:
+        return frozenset()
+    keys = [*values.resource, *_rule_values(values, rule), *_foreach_values(values, rule)]
+    return frozenset(str(k).split(".", 1)[0] for k in keys)
+
+
+def _load_context(entries: Any, data: dict[str, Any], skip: frozenset[str] = frozenset()) -> None:
     for entry in entries or []:
+        if isinstance(entry, Mapping) and entry.get("name") in skip:
+            continue  # external data, supplied by the test's values
         var = entry.get("variable") if isinstance(entry, Mapping) else None
         if not isinstance(var, Mapping):
             raise _RuleError(f"context entry {entry.get('name')!r} is unsupported")
@@ -133,7 +189,13 @@ def _load_context(entries: Any, data: dict[str, Any]) -> None:
         data[str(entry["name"])] = value
 
 
-def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) -> _Verdict:
+def _patterns(
+    resource: Any,
+    validate: Mapping[str, Any],
+    data: dict[str, Any],
+    skip: frozenset[str] = frozenset(),
+    element_values: Mapping[str, Any] | None = None,
+) -> _Verdict:
     if "pattern" in validate:
         outcome = match_pattern(resource, substitute(validate["pattern"], data))
         if outcome.status == Status.OK:
@@ -161,11 +223,17 @@ def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) 
             return _Verdict(Result.FAIL, "")
         return _PASS
     if "foreach" in validate:
-        return _foreach(validate["foreach"], data)
+        return _foreach(validate["foreach"], data, resource, skip, element_values)
     raise _RuleError("validate rule has no pattern, anyPattern, deny or foreach")
 
 
-def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdict:
+def _foreach(
+    decls: Sequence[Mapping[str, Any]],
+    data: dict[str, Any],
+    resource: Any,
+    skip: frozenset[str] = frozenset(),
+    element_values: Mapping[str, Any] | None = None,
+) -> _Verdict:
     applied = 0
     for decl in decls:
         expr = str(decl.get("list", "")).strip()
@@ -184,11 +252,14 @@ def _foreach(decls: Sequence[Mapping[str, Any]], data: dict[str, Any]) -> _Verdi
             local["element"] = element
             local["elementIndex"] = index
             local["@"] = element
-            _load_context(decl.get("context"), local)
+            for key, per_element in (element_values or {}).items():
+                if isinstance(per_element, list) and index < len(per_element):
+                    set_variable(local, str(key), per_element[index])
+            _load_context(decl.get("context"), local, skip)
             if not conditions.evaluate(decl.get("preconditions"), local):
                 continue
             on_element = scope is not False
-            target = element if on_element else data["request"]["object"]
+            target = element if on_element else resource
             verdict = _patterns(target, decl, local)
             if verdict.result == Result.SKIP:
                 continue
@@ -266,16 +337,27 @@ class KyvernoPolicy:
         )
 
     def _run(self, rule: Rule, inp: AdmissionInput, base: Mapping[str, Any]) -> RuleResult:
-        if rule.unsupported:
+        values = inp.values
+        skip = rule.external if rule.external and rule.external <= _supplied(values, rule) else None
+        if rule.unsupported and skip is None:
             return self._result(rule, inp, _Verdict(Result.ERROR, rule.unsupported), base)
         data = dict(base)  # rule context entries are added at the top level only
+        if values is not None:
+            for key, value in [*values.resource.items(), *_rule_values(values, rule).items()]:
+                set_variable(data, str(key), value)
         spec = rule.spec
         try:
-            _load_context(spec.get("context"), data)
+            _load_context(spec.get("context"), data, skip or frozenset())
             if not conditions.evaluate(spec.get("preconditions"), data):
                 verdict = _Verdict(Result.SKIP, "preconditions not met")
                 return self._result(rule, inp, verdict, base)
-            verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
+            verdict = _patterns(
+                base["request"]["object"],  # values change variables, not the resource
+                spec.get("validate") or {},
+                data,
+                skip or frozenset(),
+                _foreach_values(values, rule),
+            )
         except HardhullError as exc:
             verdict = _Verdict(Result.ERROR, str(exc))
         except (TypeError, ValueError, KeyError, RecursionError) as exc:
