@@ -57,11 +57,12 @@ class VariableValues:
     """Values a policy test supplies for Kyverno variables (``kyverno test`` values):
     dotted names (``request.object.metadata.name``, a context entry name such as
     ``dictionary.data.env``) for every rule of one policy on one resource, per-rule
-    values, and per-rule ``foreachValues`` (one value per foreach element)."""
+    values, and per-rule ``foreachValues``: name -> one value per foreach element, either
+    one map for every foreach block or a list of maps, one per block."""
 
     resource: Mapping[str, Any] = field(default_factory=dict)
     rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    foreach: Mapping[str, Mapping[str, Sequence[Any]]] = field(default_factory=dict)
+    foreach: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

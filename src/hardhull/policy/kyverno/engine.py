@@ -159,17 +159,23 @@ def _rule_values(values: VariableValues, rule: Rule) -> Mapping[str, Any]:
     return values.rules.get(rule.name) or values.rules.get(rule.origin) or {}
 
 
-def _foreach_values(values: VariableValues | None, rule: Rule) -> Mapping[str, Any]:
-    if values is None:
-        return {}
-    return values.foreach.get(rule.name) or values.foreach.get(rule.origin) or {}
+def _foreach_values(values: VariableValues | None, rule: Rule) -> list[Mapping[str, Any]]:
+    """``foreachValues`` per foreach block (one map for all blocks: a 1-list)."""
+    found = None if values is None else values.foreach.get(rule.name)
+    if found is None and values is not None:
+        found = values.foreach.get(rule.origin)
+    if isinstance(found, Mapping):
+        return [found]
+    return [m for m in found or [] if isinstance(m, Mapping)]
 
 
 def _supplied(values: VariableValues | None, rule: Rule) -> frozenset[str]:
     """The top-level names a policy test gives values for, for this rule."""
     if values is None:
         return frozenset()
-    keys = [*values.resource, *_rule_values(values, rule), *_foreach_values(values, rule)]
+    keys = [*values.resource, *_rule_values(values, rule)]
+    for block in _foreach_values(values, rule):
+        keys.extend(block)
     return frozenset(str(k).split(".", 1)[0] for k in keys)
 
 
@@ -194,7 +200,7 @@ def _patterns(
     validate: Mapping[str, Any],
     data: dict[str, Any],
     skip: frozenset[str] = frozenset(),
-    element_values: Mapping[str, Any] | None = None,
+    element_values: Sequence[Mapping[str, Any]] = (),
 ) -> _Verdict:
     if "pattern" in validate:
         outcome = match_pattern(resource, substitute(validate["pattern"], data))
@@ -232,10 +238,13 @@ def _foreach(
     data: dict[str, Any],
     resource: Any,
     skip: frozenset[str] = frozenset(),
-    element_values: Mapping[str, Any] | None = None,
+    element_values: Sequence[Mapping[str, Any]] = (),
 ) -> _Verdict:
     applied = 0
-    for decl in decls:
+    for block, decl in enumerate(decls):
+        per_block = element_values[0] if len(element_values) == 1 else {}
+        if len(element_values) > 1 and block < len(element_values):
+            per_block = element_values[block]
         expr = str(decl.get("list", "")).strip()
         if expr.startswith("{{") and expr.endswith("}}"):
             expr = expr[2:-2]
@@ -252,7 +261,7 @@ def _foreach(
             local["element"] = element
             local["elementIndex"] = index
             local["@"] = element
-            for key, per_element in (element_values or {}).items():
+            for key, per_element in per_block.items():
                 if isinstance(per_element, list) and index < len(per_element):
                     set_variable(local, str(key), per_element[index])
             _load_context(decl.get("context"), local, skip)
@@ -362,4 +371,4 @@ class KyvernoPolicy:
             verdict = _Verdict(Result.ERROR, str(exc))
         except (TypeError, ValueError, KeyError, RecursionError) as exc:
             verdict = _Verdict(Result.ERROR, f"{type(exc).__name__}: {exc}")
-        return self._result(rule, inp, verdict, base)
+        return self._result(rule, inp, verdict, data)  # the message sees the rule's context
