@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from cel_expr_python import cel
 
-from hardhull.policy.cel import formatlib
+from hardhull.policy.base import AdmissionInput, Result, SourcePos
+from hardhull.policy.cel import formatlib, load_cel_documents
 from hardhull.policy.cel.env import compile_expression, environment
 
 DATA: dict[str, Any] = {
@@ -250,3 +253,37 @@ def test_validate_errors(expression: str) -> None:
 def test_bad_format_calls_do_not_compile(expression: str) -> None:
     with pytest.raises(ValueError, match=r"undeclared reference|no matching overload"):
         compile_expression(expression)
+
+
+def test_format_and_semver_in_a_validating_admission_policy() -> None:
+    path = Path(__file__).parents[2] / "fixtures" / "cel" / "vap-format-semver.yaml"
+    docs = [(d, SourcePos(path.name)) for d in yaml.safe_load_all(path.read_text()) if d]
+    policies, errors = load_cel_documents(docs, [])
+    assert errors == []
+    [policy] = policies
+
+    def run(name: str, labels: dict[str, str]) -> list[tuple[Result, str]]:
+        obj = {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "metadata": {"name": name, "namespace": "default", "labels": labels},
+            "spec": {},
+        }
+        inp = AdmissionInput(
+            obj=obj,
+            kind="Deployment",
+            api_version="apps/v1",
+            resource="deployments",
+            namespace="default",
+            name=name,
+        )
+        return [(r.result, r.message) for r in policy.evaluate(inp)]
+
+    good = {"app.kubernetes.io/version": "v1.2", "team": "payments"}
+    assert [r for r, _ in run("web", good)] == [Result.PASS] * 3
+    bad = run("1web", {"app.kubernetes.io/version": "0.9.0", "team": "-x"})
+    assert [r for r, _ in bad] == [Result.FAIL] * 3
+    assert bad[0][1] == "bad name: " + DNS1035_MSG
+    assert bad[1][1] == "version 0.9.0 is not above 1.0.0"
+    assert bad[2][1] == "team label is not a label value"
+    assert [r for r, _ in run("web", {"app.kubernetes.io/version": "x.y"})][1] == Result.FAIL
