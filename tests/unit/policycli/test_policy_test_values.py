@@ -196,3 +196,34 @@ def test_test_values_helpers() -> None:
         "kind": "Namespace",
         "metadata": {"name": "ns", "labels": {}},
     }
+
+
+def test_external_context_rules_without_values_keep_admission_behaviour() -> None:
+    docs, _ = read_paths([str(SUITES / "context-values" / "policy.yaml")])
+    policy = compile_documents(docs).policies[0]
+    resources, _ = load_resources([str(SUITES / "context-values" / "resources.yaml")])
+    by_name = {r.ref.name: r for r in resources}
+
+    def results(name: str, values: VariableValues | None) -> dict[str, str]:
+        res = by_name[name]
+        inp = AdmissionInput(
+            obj=res.obj,
+            operation="UPDATE",
+            kind=res.ref.kind,
+            api_version=res.ref.api_version,
+            name=name,
+            values=values,
+        )
+        return {r.rule: str(r.result) for r in policy.evaluate(inp)}
+
+    team = {"team": "payments"}
+    # a Pod: the configMap rule is an error without values
+    assert results("dev-pod", VariableValues(resource=team))["env-matches-dictionary"] == "error"
+    # a Deployment: its generated rule gives no verdict without values (as before) ...
+    deploy = results("prod-deploy", VariableValues(resource=team))
+    assert "autogen-env-matches-dictionary" not in deploy
+    assert deploy["autogen-owner-is-team"] == "pass"
+    # ... and runs when the values stand in for the configMap
+    rules = {"env-matches-dictionary": {"dictionary.data.env": "dev"}}
+    deploy = results("prod-deploy", VariableValues(resource=team, rules=rules))
+    assert deploy["autogen-env-matches-dictionary"] == "fail"

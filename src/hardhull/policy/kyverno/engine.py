@@ -311,6 +311,12 @@ class KyvernoPolicy:
                 continue
             if block_matches(spec.get("exclude"), inp, empty=False):
                 continue
+            if (
+                rule.origin
+                and rule.unsupported
+                and not rule.external <= _supplied(inp.values, rule)
+            ):
+                continue  # generated from an unsupported rule: only runs on a test's values
             if base is None:
                 base = shared_context(inp)
             out.append(self._run(rule, inp, base))
