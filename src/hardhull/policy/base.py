@@ -52,6 +52,19 @@ class SourcePos:
         return where
 
 
+@dataclass(frozen=True, slots=True)
+class VariableValues:
+    """Values a policy test supplies for Kyverno variables (``kyverno test`` values):
+    dotted names (``request.object.metadata.name``, a context entry name such as
+    ``dictionary.data.env``) for every rule of one policy on one resource, per-rule
+    values, and per-rule ``foreachValues``: name -> one value per foreach element, either
+    one map for every foreach block or a list of maps, one per block."""
+
+    resource: Mapping[str, Any] = field(default_factory=dict)
+    rules: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    foreach: Mapping[str, Any] = field(default_factory=dict)
+
+
 @dataclass(frozen=True)
 class AdmissionInput:
     """What a policy sees. ``obj``/``old_obj`` are the decoded objects (read-only);
@@ -72,6 +85,7 @@ class AdmissionInput:
     params: Mapping[str, Any] | None = None
     dry_run: bool = False
     ref: ResourceRef | None = None
+    values: VariableValues | None = None  # policy tests only
 
 
 @dataclass(frozen=True, slots=True)

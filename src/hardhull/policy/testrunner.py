@@ -5,8 +5,9 @@ expected ``{policy, rule, resource(s), kind, result}`` tuples. Every policy is e
 once per resource; each expected tuple is one case. A rule that did not apply to a
 resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
 ``autogen-cronjob-<rule>``) answer for the rule they were generated from.
-Supported ``values``/``variables``: ``globalValues`` ``request.operation`` and the
-``namespaceSelector`` labels; other variables are reported as unsupported.
+``values`` (inline) or ``variables`` (a values file) are read by
+:mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
+``foreachValues``, namespace labels / objects and subresources.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any
 from hardhull.errors import UsageError
 from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
 from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
+from hardhull.policy.testvalues import load_values
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
 
@@ -75,18 +77,6 @@ def find_tests(paths: Iterable[str]) -> list[Path]:
     return sorted(set(out))
 
 
-def _values(test: Mapping[str, Any], base: Path) -> Mapping[str, Any]:
-    inline = test.get("values")
-    if isinstance(inline, Mapping):
-        return inline
-    ref = test.get("variables")
-    if isinstance(ref, str):
-        docs, _ = parse_documents((base / ref).read_bytes(), str(base / ref))
-        if docs:
-            return docs[0].obj
-    return {}
-
-
 def _key(policy: str, rule: str, kind: str, name: str, ns: str) -> tuple[str, str, str, str, str]:
     return (policy, rule, kind, name, ns)
 
@@ -111,28 +101,26 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     errors += perr + rerr
     loaded = compile_documents(pdocs)
     errors += list(loaded.errors)
-    values = _values(test, base)
-    glob = values.get("globalValues") or {}
-    operation = str(glob.get("request.operation", "CREATE"))
-    ns_labels = {
-        str(n.get("name")): n.get("labels") or {} for n in values.get("namespaceSelector") or []
-    }
+    values, verr = load_values(test, file)
+    errors += verr
+    operation = str(values.global_values.get("request.operation", "CREATE"))
     actual: dict[tuple[str, str, str, str, str], str] = {}
     for res in resources:
         ns = res.ref.namespace or ""
-        nsobj = {"metadata": {"name": ns, "labels": ns_labels.get(ns, {})}} if ns else None
+        kind, api_version, subresource = values.kind_of(res.ref.kind, res.ref.api_version)
         inp = AdmissionInput(
             obj=res.obj,
             operation=operation,
-            kind=res.ref.kind,
-            api_version=res.ref.api_version,
+            kind=kind,
+            api_version=api_version,
+            subresource=subresource,
             namespace=ns,
             name=res.ref.name,
-            namespace_obj=nsobj,
+            namespace_obj=values.namespace_obj(ns),
             ref=res.ref,
         )
         for policy in loaded.policies:
-            for r in policy.evaluate(inp):
+            for r in policy.evaluate(values.input_for(inp, policy.name)):
                 for rule in _rule_names(r.rule):
                     key = _key(policy.name, rule, res.ref.kind, res.ref.name, ns)
                     if key not in actual or actual[key] == Result.SKIP:

@@ -4,7 +4,10 @@ Backend: ``cel-expr-python`` (Google's C++ CEL). The environment declares the
 admission variables (all ``dyn``) and the Kubernetes CEL libraries as Python-implemented
 functions. cel-expr-python 0.1.3 cannot dispatch ``dyn`` parameters at run time, so each
 overload names concrete types; it cannot carry opaque values either, so quantities, URLs,
-IPs and CIDRs are tagged ``map<string, string>`` values.
+IPs, CIDRs, semantic versions and formats are tagged ``map<string, string>`` values, and
+``compareTo`` / ``isLessThan`` / ``isGreaterThan`` dispatch on the tag. Its Python
+functions cannot return optionals either: the format library's optional-returning calls
+are rewritten before compiling (:func:`formatlib.rewrite`).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from typing import Any
 from cel_expr_python import cel
 from cel_expr_python.ext import ext_optional
 
-from hardhull.policy.cel import netlib, quantity, regex, stdlib
+from hardhull.policy.cel import formatlib, netlib, quantity, regex, semverlib, stdlib
 
 VARIABLES = ("object", "oldObject", "request", "params", "namespaceObject", "authorizer")
 
@@ -26,7 +29,20 @@ _S, _I, _B, _D, _U = cel.Type.STRING, cel.Type.INT, cel.Type.BOOL, cel.Type.DOUB
 _DYN = cel.Type.DYN
 _LD = cel.Type.List(cel.Type.DYN)
 _LS = cel.Type.List(cel.Type.STRING)
-_M = cel.Type.Map(cel.Type.STRING, cel.Type.STRING)  # quantity, url, ip, cidr
+_M = cel.Type.Map(cel.Type.STRING, cel.Type.STRING)  # quantity, url, ip, cidr, semver, format
+
+
+def _by_tag(
+    on_quantity: Callable[[Any, Any], Any], on_semver: Callable[[Any, Any], Any]
+) -> Callable[[Any, Any], Any]:
+    """One implementation of an ordering function shared by quantities and semvers (both
+    are ``map<string, string>``, so they share one overload)."""
+
+    def impl(a: Any, b: Any) -> Any:
+        return on_semver(a, b) if semverlib.TAG in a else on_quantity(a, b)
+
+    return impl
+
 
 # (function name, overload id, return type, parameter types, member?, implementation)
 _Spec = tuple[str, str, Any, list[Any], bool, Callable[..., Any]]
@@ -73,9 +89,31 @@ _FUNCTIONS: list[_Spec] = [
     ("isInteger", "quantity_is_integer", _B, [_M], True, quantity.is_integer),
     ("asInteger", "quantity_get_int", _I, [_M], True, quantity.as_integer),
     ("asApproximateFloat", "quantity_get_float", _D, [_M], True, quantity.as_float),
-    ("compareTo", "quantity_compare_to", _I, [_M, _M], True, quantity.compare),
-    ("isLessThan", "quantity_less", _B, [_M, _M], True, quantity.less),
-    ("isGreaterThan", "quantity_greater", _B, [_M, _M], True, quantity.greater),
+    # quantity or semver
+    (
+        "compareTo",
+        "quantity_semver_compare_to",
+        _I,
+        [_M, _M],
+        True,
+        _by_tag(quantity.compare, semverlib.compare),
+    ),
+    (
+        "isLessThan",
+        "quantity_semver_less",
+        _B,
+        [_M, _M],
+        True,
+        _by_tag(quantity.less, semverlib.less),
+    ),
+    (
+        "isGreaterThan",
+        "quantity_semver_greater",
+        _B,
+        [_M, _M],
+        True,
+        _by_tag(quantity.greater, semverlib.greater),
+    ),
     ("add", "quantity_add", _M, [_M, _M], True, quantity.add),
     ("add", "quantity_add_int", _M, [_M, _I], True, quantity.add_int),
     ("sub", "quantity_sub", _M, [_M, _M], True, quantity.sub),
@@ -122,7 +160,23 @@ _FUNCTIONS: list[_Spec] = [
     ("containsCIDR", "cidr_contains_cidr_string", _B, [_M, _S], True, netlib.contains_cidr),
     ("masked", "cidr_masked", _M, [_M], True, netlib.masked),
     ("prefixLength", "cidr_prefix_length", _I, [_M], True, netlib.prefix_length),
+    # semver
+    ("semver", "string_to_semver", _M, [_S], False, semverlib.make),
+    ("semver", "string_bool_to_semver", _M, [_S, _B], False, semverlib.make_normalized),
+    ("isSemver", "is_semver_string", _B, [_S], False, semverlib.is_semver),
+    ("isSemver", "is_semver_string_bool", _B, [_S, _B], False, semverlib.is_semver_normalized),
+    ("major", "semver_major", _I, [_M], True, semverlib.major),
+    ("minor", "semver_minor", _I, [_M], True, semverlib.minor),
+    ("patch", "semver_patch", _I, [_M], True, semverlib.patch),
+    # format (format.named and validate are reached through formatlib.rewrite)
+    (formatlib.NAMED, "hh_format_named", _M, [_S], False, formatlib.named),
+    (formatlib.VALIDATE, "hh_format_validate", _LS, [_M, _S], True, formatlib.validate),
 ]
+
+_FUNCTIONS.extend(
+    (f"format.{name}", f"format_{name}", _M, [], False, formatlib.constant(name))
+    for name in formatlib.FORMATS
+)
 
 # list.indexOf / lastIndexOf: one overload per element type (no runtime ``dyn`` dispatch).
 for _name, _impl in (("indexOf", stdlib.list_index_of), ("lastIndexOf", stdlib.list_last_index_of)):
@@ -166,7 +220,7 @@ class Compiled:
 def compile_expression(source: str) -> Compiled:
     """Compile (parse and type-check) once; ``ValueError`` with the checker's message."""
     try:
-        program = environment().compile(source)
+        program = environment().compile(formatlib.rewrite(source))
     except RuntimeError as exc:
         raise ValueError(_clean(str(exc))) from None
     return Compiled(

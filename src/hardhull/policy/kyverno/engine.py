@@ -16,7 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardhull.errors import HardhullError
-from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.base import (
+    Action,
+    AdmissionInput,
+    Result,
+    RuleResult,
+    SourcePos,
+    VariableValues,
+)
 from hardhull.policy.kyverno import conditions, subrules
 from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
@@ -36,6 +43,9 @@ class Rule:
     origin: str = ""  # the Pod rule an autogen rule was generated from
     # podSecurity / cel subrules, compiled at load time (see subrules.compile_rule)
     compiled: Any = field(default=None, hash=False, compare=False, repr=False)
+    # Context entries that need external data (apiCall, configMap, ...), when they are
+    # the only reason the rule is unsupported: a policy test's values can supply them.
+    external: frozenset[str] = frozenset()
     # The only kinds ``match`` can select (None: any), so that most rules are passed
     # over with one set lookup.
     kinds: frozenset[str] | None = field(init=False, default=None, compare=False)
@@ -122,8 +132,60 @@ _PASS = _Verdict(Result.PASS)
 _SKIP = _Verdict(Result.SKIP)
 
 
-def _load_context(entries: Any, data: dict[str, Any]) -> None:
+def set_variable(data: dict[str, Any], key: str, value: Any) -> None:
+    """Kyverno's ``AddVariable``: ``a.b.c`` sets a nested value, merging maps (JSON merge
+    patch). Copy-on-write: the maps already in ``data`` are never modified."""
+    parts = key.split(".")
+    node = data
+    for part in parts[:-1]:
+        child = node.get(part)
+        child = dict(child) if isinstance(child, Mapping) else {}
+        node[part] = child
+        node = child
+    node[parts[-1]] = _merge(node.get(parts[-1]), value)
+
+
+def _merge(old: Any, new: Any) -> Any:
+    if not (isinstance(old, Mapping) and isinstance(new, Mapping)):
+        return new
+    out = dict(old)
+    for k, v in new.items():
+        if v is None:
+            out.pop(k, None)
+        else:
+            out[k] = _merge(out.get(k), v)
+    return out
+
+
+def _rule_values(values: VariableValues, rule: Rule) -> Mapping[str, Any]:
+    """Per-rule values; an auto-generated rule uses those of the rule it came from."""
+    return values.rules.get(rule.name) or values.rules.get(rule.origin) or {}
+
+
+def _foreach_values(values: VariableValues | None, rule: Rule) -> list[Mapping[str, Any]]:
+    """``foreachValues`` per foreach block (one map for all blocks: a 1-list)."""
+    found = None if values is None else values.foreach.get(rule.name)
+    if found is None and values is not None:
+        found = values.foreach.get(rule.origin)
+    if isinstance(found, Mapping):
+        return [found]
+    return [m for m in found or [] if isinstance(m, Mapping)]
+
+
+def _supplied(values: VariableValues | None, rule: Rule) -> frozenset[str]:
+    """The top-level names a policy test gives values for, for this rule."""
+    if values is None:
+        return frozenset()
+    keys = [*values.resource, *_rule_values(values, rule)]
+    for block in _foreach_values(values, rule):
+        keys.extend(block)
+    return frozenset(str(k).split(".", 1)[0] for k in keys)
+
+
+def _load_context(entries: Any, data: dict[str, Any], skip: frozenset[str] = frozenset()) -> None:
     for entry in entries or []:
+        if isinstance(entry, Mapping) and entry.get("name") in skip:
+            continue  # external data, supplied by the test's values
         var = entry.get("variable") if isinstance(entry, Mapping) else None
         if not isinstance(var, Mapping):
             raise _RuleError(f"context entry {entry.get('name')!r} is unsupported")
@@ -136,7 +198,13 @@ def _load_context(entries: Any, data: dict[str, Any]) -> None:
         data[str(entry["name"])] = value
 
 
-def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) -> _Verdict:
+def _patterns(
+    resource: Any,
+    validate: Mapping[str, Any],
+    data: dict[str, Any],
+    skip: frozenset[str] = frozenset(),
+    element_values: Sequence[Mapping[str, Any]] = (),
+) -> _Verdict:
     if "pattern" in validate:
         outcome = match_pattern(resource, substitute(validate["pattern"], data))
         if outcome.status == Status.OK:
@@ -164,15 +232,23 @@ def _patterns(resource: Any, validate: Mapping[str, Any], data: dict[str, Any]) 
             return _Verdict(Result.FAIL, "")
         return _PASS
     if "foreach" in validate:
-        return _foreach(validate["foreach"], data)
+        return _foreach(validate["foreach"], data, resource, skip, element_values)
     raise _RuleError("validate rule has no pattern, anyPattern, deny or foreach")
 
 
 def _foreach(
-    decls: Sequence[Mapping[str, Any]], data: dict[str, Any], nesting: int = 0
+    decls: Sequence[Mapping[str, Any]],
+    data: dict[str, Any],
+    resource: Any,
+    skip: frozenset[str] = frozenset(),
+    element_values: Sequence[Mapping[str, Any]] = (),
+    nesting: int = 0,
 ) -> _Verdict:
     applied = 0
-    for decl in decls:
+    for block, decl in enumerate(decls):
+        per_block = element_values[0] if len(element_values) == 1 else {}
+        if len(element_values) > 1 and block < len(element_values):
+            per_block = element_values[block]
         expr = str(decl.get("list", "")).strip()
         if expr.startswith("{{") and expr.endswith("}}"):
             expr = expr[2:-2]
@@ -189,13 +265,16 @@ def _foreach(
             local["element"] = local[f"element{nesting}"] = element
             local["elementIndex"] = local[f"elementIndex{nesting}"] = index
             local["@"] = element
-            _load_context(decl.get("context"), local)
+            for key, per_element in per_block.items():
+                if isinstance(per_element, list) and index < len(per_element):
+                    set_variable(local, str(key), per_element[index])
+            _load_context(decl.get("context"), local, skip)
             if not conditions.evaluate(decl.get("preconditions"), local):
                 continue
             on_element = scope is not False
-            target = element if on_element else data["request"]["object"]
+            target = element if on_element else resource
             if "foreach" in decl:  # nested: element0, element1... name the levels
-                verdict = _foreach(decl["foreach"] or [], local, nesting + 1)
+                verdict = _foreach(decl["foreach"] or [], local, resource, skip, (), nesting + 1)
             else:
                 verdict = _patterns(target, decl, local)
             if verdict.result == Result.SKIP:
@@ -239,6 +318,12 @@ class KyvernoPolicy:
                 continue
             if block_matches(spec.get("exclude"), inp, empty=False):
                 continue
+            if (
+                rule.origin
+                and rule.unsupported
+                and not rule.external <= _supplied(inp.values, rule)
+            ):
+                continue  # generated from an unsupported rule: only runs on a test's values
             if base is None:
                 base = shared_context(inp)
             out.append(self._run(rule, inp, base))
@@ -274,24 +359,35 @@ class KyvernoPolicy:
         )
 
     def _run(self, rule: Rule, inp: AdmissionInput, base: Mapping[str, Any]) -> RuleResult:
-        if rule.unsupported:
+        values = inp.values
+        skip = rule.external if rule.external and rule.external <= _supplied(values, rule) else None
+        if rule.unsupported and skip is None:
             return self._result(rule, inp, _Verdict(Result.ERROR, rule.unsupported), base)
         data = dict(base)  # rule context entries are added at the top level only
+        if values is not None:
+            for key, value in [*values.resource.items(), *_rule_values(values, rule).items()]:
+                set_variable(data, str(key), value)
         spec = rule.spec
         try:
-            _load_context(spec.get("context"), data)
+            _load_context(spec.get("context"), data, skip or frozenset())
             if not conditions.evaluate(spec.get("preconditions"), data):
                 verdict = _Verdict(Result.SKIP, "preconditions not met")
                 return self._result(rule, inp, verdict, base)
             if rule.compiled is not None:
                 result, detail, notes = subrules.run(
-                    rule.compiled, inp, data["request"]["object"], self.name
+                    rule.compiled, inp, base["request"]["object"], self.name
                 )
                 out = self._result(rule, inp, _Verdict(result, detail), base)
                 return dataclasses.replace(out, audit_annotations=notes) if notes else out
-            verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
+            verdict = _patterns(
+                base["request"]["object"],  # values change variables, not the resource
+                spec.get("validate") or {},
+                data,
+                skip or frozenset(),
+                _foreach_values(values, rule),
+            )
         except HardhullError as exc:
             verdict = _Verdict(Result.ERROR, str(exc))
         except (TypeError, ValueError, KeyError, RecursionError) as exc:
             verdict = _Verdict(Result.ERROR, f"{type(exc).__name__}: {exc}")
-        return self._result(rule, inp, verdict, base)
+        return self._result(rule, inp, verdict, data)  # the message sees the rule's context

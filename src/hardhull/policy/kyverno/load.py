@@ -35,16 +35,32 @@ def _unsupported(rule: Mapping[str, Any]) -> str:
     for key in _UNSUPPORTED_VALIDATE:
         if key in validate:
             return f"validate.{key} is not supported"
+    for entry in _contexts(rule, validate):
+        if not isinstance(entry, Mapping):
+            return "a context entry is not a map"
+    return ""
+
+
+_EXTERNAL = ("apiCall", "configMap", "imageRegistry", "globalReference")
+
+
+def _contexts(rule: Mapping[str, Any], validate: Mapping[str, Any]) -> list[Any]:
     contexts = list(rule.get("context") or [])
     for decl in _foreach_decls(validate):
         contexts.extend(decl.get("context") or [])
-    for entry in contexts:
-        if not isinstance(entry, Mapping):
-            return "a context entry is not a map"
-        for key in ("apiCall", "configMap", "imageRegistry", "globalReference"):
+    return contexts
+
+
+def _external(rule: Mapping[str, Any]) -> tuple[str, frozenset[str]]:
+    """Context entries that need data from outside the request (not fetched here: a
+    policy test's values can supply them): the reason, and the entries' names."""
+    reason, names = "", set()
+    for entry in _contexts(rule, rule.get("validate") or {}):
+        for key in _EXTERNAL:
             if key in entry:
-                return f"context.{key} ({entry.get('name')}) is not supported"
-    return ""
+                reason = reason or f"context.{key} ({entry.get('name')}) is not supported"
+                names.add(str(entry.get("name")))
+    return reason, frozenset(names)
 
 
 def _foreach_decls(validate: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -101,20 +117,26 @@ def compile_policy(
         rname = str(raw["name"])
         reason = _unsupported(raw)
         compiled = None
+        external: frozenset[str] = frozenset()
         if not reason:
+            reason, external = _external(raw)
             try:
                 _check(raw)
                 compiled = subrules.compile_rule(raw, rpos, params)
             except HardhullError as exc:
-                reason = str(exc)
+                reason, external = str(exc), frozenset()
         if reason:
             errors.append(LoadError(rpos, f"policy {name} rule {rname}: {reason}", fatal=False))
         action = rule_action(raw, default)
-        rules.append(Rule(rname, raw, action, rpos, reason, compiled=compiled))
-        if not reason:
+        rules.append(Rule(rname, raw, action, rpos, reason, compiled=compiled, external=external))
+        if not reason or external:
             for gen in autogen.expand(raw, annotations):
-                done, why = subrules.compile_or_reason(gen, rpos, params)
-                rules.append(Rule(str(gen["name"]), gen, action, rpos, why, rname, done))
+                done, why = (
+                    (None, reason) if reason else subrules.compile_or_reason(gen, rpos, params)
+                )
+                rules.append(
+                    Rule(str(gen["name"]), gen, action, rpos, why, rname, done, external=external)
+                )
     policy = KyvernoPolicy(
         name=name,
         kind=str(doc.get("kind")),
