@@ -16,6 +16,8 @@ from hardhull.admission.certs import make_ca, make_serving_cert, service_dns_nam
 
 NAME = "hardhull"
 IMAGE = "ghcr.io/hardhull/hardhull:latest"
+MEMORY_LIMIT = "512Mi"
+RECYCLE_RSS_MB = 320  # a worker past this is replaced (see admission.recycle)
 _RULES = [
     {
         "apiGroups": ["", "apps", "batch"],
@@ -66,6 +68,9 @@ def _config_yaml(ns: str) -> str:
         "failure_policy": "fail-closed",
         "budget_ms": 200,
         "audit_log": {"path": "/var/log/hardhull/admission.jsonl", "max_bytes": 10485760},
+        # Below the container's memory limit (MEMORY_LIMIT), leaving room for the
+        # supervisor and a replacement worker during a handover.
+        "worker_recycle": {"max_rss_mb": RECYCLE_RSS_MB},
     }
     return yaml.safe_dump(config, sort_keys=False)
 
@@ -141,7 +146,7 @@ def build_manifests(
         "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8443, "scheme": "HTTPS"}},
         "resources": {
             "requests": {"cpu": "100m", "memory": "64Mi"},
-            "limits": {"cpu": "1", "memory": "256Mi"},
+            "limits": {"cpu": "1", "memory": MEMORY_LIMIT},
         },
         "securityContext": {
             "allowPrivilegeEscalation": False,

@@ -18,6 +18,7 @@ from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
 from tests.unit.admission.adm_support import deployment, privileged, review, write_tls
 
+from hardhull.admission.config import parse_config
 from hardhull.cli.main import cli
 
 
@@ -98,6 +99,12 @@ def test_manifests_with_generated_ca(tmp_path: Path) -> None:
     sans = leaf.extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
     assert "hardhull.sec.svc" in sans.get_values_for_type(x509.DNSName)
     assert "MutatingWebhookConfiguration" not in by_kind
+    # the generated config loads, and its worker memory bound sits below the pod's limit
+    config_map = by_kind["ConfigMap"]["data"]["config.yaml"]
+    config = parse_config(yaml.safe_load(config_map), tmp_path)
+    limit = by_kind["Deployment"]["spec"]["template"]["spec"]["containers"][0]["resources"]
+    limit_mib = int(limit["limits"]["memory"].removesuffix("Mi"))
+    assert 0 < config.recycle_rss_mb < limit_mib * 2 // 3
 
 
 def test_manifests_with_cert_manager() -> None:
