@@ -8,6 +8,7 @@ evaluate to ``error``, never to ``pass``.
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import weakref
 from collections.abc import Mapping, Sequence
@@ -16,7 +17,7 @@ from typing import Any
 
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
-from hardhull.policy.kyverno import conditions
+from hardhull.policy.kyverno import conditions, mutate
 from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
 from hardhull.policy.kyverno.pattern import Status, match_pattern
@@ -234,6 +235,8 @@ class KyvernoPolicy:
             if base is None:
                 base = shared_context(inp)
             out.append(self._run(rule, inp, base))
+            if out[-1].patch:  # later rules see the mutated object (mutate.py)
+                inp, base = mutate.patched_input(inp, out[-1].patch), None
         return out
 
     def _result(
@@ -275,6 +278,10 @@ class KyvernoPolicy:
             if not conditions.evaluate(spec.get("preconditions"), data):
                 verdict = _Verdict(Result.SKIP, "preconditions not met")
                 return self._result(rule, inp, verdict, base)
+            if "mutate" in spec:
+                done = mutate.run(spec["mutate"], data, _load_context)
+                res = self._result(rule, inp, _Verdict(done.result, done.message), base)
+                return dataclasses.replace(res, patch=done.patch)
             verdict = _patterns(data["request"]["object"], spec.get("validate") or {}, data)
         except HardhullError as exc:
             verdict = _Verdict(Result.ERROR, str(exc))

@@ -2,7 +2,7 @@
 
 Everything is checked here, once: JMESPath expressions compile, condition operators are
 known, and features hardhull does not implement (``context.apiCall``/``configMap``/
-``imageRegistry``, ``mutate``, ``generate``, ``verifyImages``, ``podSecurity``, ``cel``,
+``imageRegistry``, ``generate``, ``verifyImages``, ``podSecurity``, ``cel``,
 ``manifests``) are reported as :class:`LoadError` s with file and line; the rules that
 need them evaluate to ``error``.
 """
@@ -14,20 +14,22 @@ from typing import Any
 
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, LoadError, SourcePos
-from hardhull.policy.kyverno import autogen, conditions
+from hardhull.policy.kyverno import autogen, conditions, mutate
 from hardhull.policy.kyverno.engine import KyvernoPolicy, Rule, action_of, rule_action
 from hardhull.policy.kyverno.variables import precompile
 
 API_VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1", "kyverno.io/v2")
 KINDS = ("ClusterPolicy", "Policy")
 _UNSUPPORTED_VALIDATE = ("podSecurity", "cel", "manifests", "assert")
-_UNSUPPORTED_RULE = ("mutate", "generate", "verifyImages")
+_UNSUPPORTED_RULE = ("generate", "verifyImages")
 
 
 def _unsupported(rule: Mapping[str, Any]) -> str:
     for key in _UNSUPPORTED_RULE:
         if key in rule:
             return f"{key} rules are not supported"
+    if "mutate" in rule:
+        return mutate.problem(rule)  # checks the whole mutate rule
     validate = rule.get("validate")
     if not isinstance(validate, Mapping):
         return "rule has no validate block"
@@ -97,7 +99,7 @@ def compile_policy(
             continue
         rname = str(raw["name"])
         reason = _unsupported(raw)
-        if not reason:
+        if not reason and "mutate" not in raw:
             try:
                 _check(raw)
             except HardhullError as exc:
