@@ -169,7 +169,7 @@ def _step(doc: Any, op: Mapping[str, Any], opts: _Options) -> Any:
         _get(doc, tokens, opts)  # must exist
         if not tokens:
             return copy.deepcopy(op["value"])
-        doc = _remove(doc, tokens, _Options(False))
+        doc = _remove(doc, tokens, opts)
         return _add(doc, tokens, copy.deepcopy(op["value"]), opts)
     if name == "test":
         if not equal(_get(doc, tokens, opts), op["value"]):
@@ -180,7 +180,7 @@ def _step(doc: Any, op: Mapping[str, Any], opts: _Options) -> Any:
     if name == "move":
         if tokens[: len(source)] == source and len(tokens) > len(source):
             raise JsonPatchError(f"cannot move {op['from']} into its own child {op['path']}")
-        doc = _remove(doc, source, _Options(False))
+        doc = _remove(doc, source, opts)
     return _add(doc, tokens, value, opts)
 
 
