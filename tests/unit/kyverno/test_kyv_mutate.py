@@ -464,3 +464,26 @@ def test_malformed_mutate_specs_are_load_errors(mutate: str, reason: str) -> Non
     [res] = policy.evaluate(inp)
     assert res.result is Result.ERROR
     assert not res.patch
+
+
+def test_validate_rules_see_the_object_as_received() -> None:
+    rules = _rule(
+        "default-non-root",
+        """
+patchStrategicMerge:
+  spec:
+    securityContext:
+      +(runAsNonRoot): true
+""",
+    )
+    rules += """\
+  - name: require-non-root
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      pattern: {spec: {securityContext: {runAsNonRoot: true}}}
+"""
+    mutated, validated = _mutate(rules, _pod([{"name": "a"}]))[0]
+    assert mutated.result is Result.PASS
+    # on /validate the API server sends the object after mutation; hardhull never
+    # validates a mutation it has not seen applied
+    assert validated.result is Result.FAIL

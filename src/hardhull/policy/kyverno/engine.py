@@ -224,19 +224,21 @@ class KyvernoPolicy:
             return []
         out: list[RuleResult] = []
         base: dict[str, Any] | None = None  # the request's context, built once, on demand
+        seen = inp  # what mutate rules see: the object as earlier mutate rules left it
         for rule in self.rules:
-            if rule.kinds is not None and inp.kind not in rule.kinds:
+            target = seen if "mutate" in rule.spec else inp
+            if rule.kinds is not None and target.kind not in rule.kinds:
                 continue
             spec = rule.spec
-            if not block_matches(spec.get("match"), inp, empty=False):
+            if not block_matches(spec.get("match"), target, empty=False):
                 continue
-            if block_matches(spec.get("exclude"), inp, empty=False):
+            if block_matches(spec.get("exclude"), target, empty=False):
                 continue
             if base is None:
                 base = shared_context(inp)
-            out.append(self._run(rule, inp, base))
-            if out[-1].patch:  # later rules see the mutated object (mutate.py)
-                inp, base = mutate.patched_input(inp, out[-1].patch), None
+            out.append(self._run(rule, target, base if target is inp else _context(target)))
+            if out[-1].patch:
+                seen = mutate.patched_input(seen, out[-1].patch)
         return out
 
     def _result(
