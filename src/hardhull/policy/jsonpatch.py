@@ -222,6 +222,47 @@ def _diff(old: Any, new: Any, path: list[str | int], ops: list[dict[str, Any]]) 
     ops.append({"op": "replace", "path": pointer(path), "value": new})
 
 
+_MAX_ALIGN = 250_000  # old x new middle sizes above which lists are paired by position
+
+
+def _same_item(a: Any, b: Any) -> bool:
+    """Elements that correspond: equal, or maps with the same ``name``."""
+    if isinstance(a, Mapping) and isinstance(b, Mapping) and "name" in a and "name" in b:
+        return equal(a["name"], b["name"])
+    return equal(a, b)
+
+
+def _align(old: list[Any], new: list[Any]) -> list[tuple[int, int]]:
+    """Monotonic (old index, new index) pairs: a longest common subsequence of
+    corresponding elements, the gaps between them paired by position."""
+    anchors: list[tuple[int, int]] = []
+    if old and new and len(old) * len(new) <= _MAX_ALIGN:
+        rows = [[0] * (len(new) + 1) for _ in range(len(old) + 1)]
+        for i in range(len(old) - 1, -1, -1):
+            for j in range(len(new) - 1, -1, -1):
+                if _same_item(old[i], new[j]):
+                    rows[i][j] = rows[i + 1][j + 1] + 1
+                else:
+                    rows[i][j] = max(rows[i + 1][j], rows[i][j + 1])
+        i = j = 0
+        while i < len(old) and j < len(new):
+            if _same_item(old[i], new[j]):
+                anchors.append((i, j))
+                i, j = i + 1, j + 1
+            elif rows[i + 1][j] >= rows[i][j + 1]:
+                i += 1
+            else:
+                j += 1
+    pairs: list[tuple[int, int]] = []
+    prev_i = prev_j = 0
+    for i, j in [*anchors, (len(old), len(new))]:
+        pairs.extend(zip(range(prev_i, i), range(prev_j, j), strict=False))
+        if i < len(old):
+            pairs.append((i, j))
+        prev_i, prev_j = i + 1, j + 1
+    return pairs
+
+
 def _diff_list(
     old: list[Any], new: list[Any], path: list[str | int], ops: list[dict[str, Any]]
 ) -> None:
@@ -234,15 +275,21 @@ def _diff_list(
         tail += 1
     old_mid = old[head : len(old) - tail]
     new_mid = new[head : len(new) - tail]
-    common = min(len(old_mid), len(new_mid))
-    for i in range(common):
-        _diff(old_mid[i], new_mid[i], [*path, head + i], ops)
-    at = head + common
-    ops.extend({"op": "remove", "path": pointer([*path, at])} for _ in old_mid[common:])
+    pairs = _align(old_mid, new_mid)
+    kept = {i for i, _ in pairs}
+    source = {j: i for i, j in pairs}
+    # Remove the old elements nothing corresponds to (last first, so indices hold) ...
     ops.extend(
-        {"op": "add", "path": pointer([*path, head + j]), "value": new_mid[j]}
-        for j in range(common, len(new_mid))
+        {"op": "remove", "path": pointer([*path, head + i])}
+        for i in range(len(old_mid) - 1, -1, -1)
+        if i not in kept
     )
+    # ... then walk the new list: the kept old elements are in place, in order.
+    for j, value in enumerate(new_mid):
+        if j in source:
+            _diff(old_mid[source[j]], value, [*path, head + j], ops)
+        else:
+            ops.append({"op": "add", "path": pointer([*path, head + j]), "value": value})
 
 
 __all__ = ["OPS", "JsonPatchError", "apply", "check_ops", "diff", "equal", "escape", "pointer"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import random
 from typing import Any
 
 import pytest
@@ -121,3 +122,60 @@ def test_diff_is_minimal_for_nested_changes() -> None:
             "value": {"runAsNonRoot": True},
         }
     ]
+
+
+def test_diff_inserts_at_the_front_and_follows_names() -> None:
+    assert jsonpatch.diff([1, 2, 3], [0, 1, 2, 3, 4]) == [
+        {"op": "add", "path": "/0", "value": 0},
+        {"op": "add", "path": "/4", "value": 4},
+    ]
+    old = {"c": [{"name": "a", "x": 1}, {"name": "b"}]}
+    new = {"c": [{"name": "side"}, {"name": "a", "x": 2}, {"name": "b"}]}
+    assert jsonpatch.diff(old, new) == [
+        {"op": "add", "path": "/c/0", "value": {"name": "side"}},
+        {"op": "replace", "path": "/c/1/x", "value": 2},
+    ]
+
+
+def _random_value(rnd: random.Random, depth: int = 0) -> Any:
+    roll = rnd.random()
+    if depth > 3 or roll < 0.4:
+        return rnd.choice([0, 1, "a", "b", True, False, None, 1.5])
+    if roll < 0.7:
+        return [_random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 5))]
+    keys = ["name", "x", "a/b", "~y"]
+    return {rnd.choice(keys): _random_value(rnd, depth + 1) for _ in range(rnd.randint(0, 4))}
+
+
+def _random_edit(rnd: random.Random, value: Any) -> Any:
+    value = copy.deepcopy(value)
+    if isinstance(value, list):
+        for _ in range(rnd.randint(0, 3)):
+            roll = rnd.random()
+            if roll < 0.3 and value:
+                value.pop(rnd.randrange(len(value)))
+            elif roll < 0.6:
+                value.insert(rnd.randint(0, len(value)), _random_value(rnd, 2))
+            elif value:
+                k = rnd.randrange(len(value))
+                value[k] = _random_edit(rnd, value[k])
+    elif isinstance(value, dict):
+        for key in list(value):
+            if rnd.random() < 0.3:
+                value[key] = _random_edit(rnd, value[key])
+            elif rnd.random() < 0.1:
+                del value[key]
+        if rnd.random() < 0.3:
+            value[rnd.choice(["name", "q"])] = _random_value(rnd, 2)
+    elif rnd.random() < 0.5:
+        value = _random_value(rnd, 2)
+    return value
+
+
+def test_diff_round_trips_on_random_documents() -> None:
+    rnd = random.Random(20261127)
+    for _ in range(2000):
+        old = _random_value(rnd)
+        new = _random_edit(rnd, old) if rnd.random() < 0.8 else _random_value(rnd)
+        ops = jsonpatch.diff(old, new)
+        assert jsonpatch.equal(jsonpatch.apply(old, ops), new), (old, new, ops)
