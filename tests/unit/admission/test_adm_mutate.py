@@ -139,3 +139,10 @@ def test_autogen_defaults_a_deployment_and_validate_ignores_mutations() -> None:
     denied = _post(app, review(_pod("web", {"name": "app"})), "/validate")
     assert denied["allowed"] is False
     assert "patch" not in denied
+
+
+def test_delete_is_never_patched() -> None:
+    pod = _pod("batch", {"name": "app"})
+    resp = _post(_app(), review(None, operation="DELETE", old=pod))
+    assert resp["allowed"] is True
+    assert "patch" not in resp

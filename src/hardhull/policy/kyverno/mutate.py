@@ -180,6 +180,9 @@ def run(block: Mapping[str, Any], data: Mapping[str, Any], load: ContextLoader) 
     ``data["request"]["object"]``; ``load`` adds a foreach entry's context variables.
     Raises on errors the caller reports as ``error``."""
     original = data["request"]["object"]
+    # A DELETE's object is the old one (nothing will be stored); CONNECT has none.
+    if data["request"].get("operation") in ("DELETE", "CONNECT") or not original:
+        return Mutation(Result.SKIP, f"{data['request'].get('operation')} is not mutated")
     if "foreach" in block:
         mutated = _foreach(block["foreach"], original, data, load)
     else:
