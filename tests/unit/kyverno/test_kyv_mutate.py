@@ -487,3 +487,36 @@ patchStrategicMerge:
     # on /validate the API server sends the object after mutation; hardhull never
     # validates a mutation it has not seen applied
     assert validated.result is Result.FAIL
+
+
+SAFE_TO_EVICT = _rule(
+    "annotate-empty-dir",
+    """
+patchStrategicMerge:
+  metadata:
+    annotations:
+      +(cluster-autoscaler.kubernetes.io/safe-to-evict): "true"
+  spec:
+    volumes:
+    - <(emptyDir): {}
+""",
+)
+
+
+@pytest.mark.parametrize(
+    ("volumes", "expected"),
+    [
+        ([{"name": "cfg", "configMap": {"name": "c"}}, {"name": "tmp", "emptyDir": {}}], True),
+        ([{"name": "cfg", "configMap": {"name": "c"}}], False),
+        (None, False),
+    ],
+)
+def test_global_anchor_in_a_list_element(volumes: Any, expected: bool) -> None:
+    pod = _pod([{"name": "a"}])
+    if volumes is not None:
+        pod["spec"]["volumes"] = volumes
+    [res], out = _mutate(SAFE_TO_EVICT, pod)
+    assert res.result is (Result.PASS if expected else Result.SKIP)
+    annotations = out["metadata"].get("annotations", {})
+    assert ("cluster-autoscaler.kubernetes.io/safe-to-evict" in annotations) is expected
+    assert out["spec"].get("volumes") == volumes

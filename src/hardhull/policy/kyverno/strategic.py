@@ -13,7 +13,8 @@ Anchors in overlay keys (Kyverno's mutate anchors):
   any list leaves the whole resource unchanged.
 - ``+(key): value`` add-if-not-present: set only when the resource has no ``key``.
 - ``<(key): pattern`` global: if it does not match, nothing of the patch applies (in a
-  list element: nothing applies unless some resource element matches).
+  list element: nothing applies unless some resource element matches, or the resource
+  has no such list at all).
 
 The conditional and global anchors' own values are conditions: they are not written.
 Anchors that Kyverno documents for validation only (``=()``, ``^()``, ``X()``) are
@@ -93,7 +94,11 @@ def _merge(resource: Any, overlay: Any) -> Any:
     if isinstance(overlay, Mapping):
         return _merge_map(resource if isinstance(resource, Mapping) else _MISSING, overlay)
     if isinstance(overlay, list):
-        return _merge_list(resource if isinstance(resource, list) else [], overlay)
+        if isinstance(resource, list):
+            return _merge_list(resource, overlay)
+        if _has_global(overlay):  # a global anchor on a list the resource lacks fails
+            raise _Global("list")
+        return _merge_list([], overlay)
     return copy.deepcopy(overlay)
 
 
