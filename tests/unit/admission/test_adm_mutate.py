@@ -7,6 +7,8 @@ import asyncio
 import base64
 import copy
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -16,6 +18,7 @@ from hardhull.admission.config import AdmissionConfig
 from hardhull.admission.engine import AdmissionEngine
 from hardhull.admission.server import AdmissionApp
 from hardhull.policy import jsonpatch
+from hardhull.policy.base import AdmissionInput, Result, RuleResult, SourcePos
 from hardhull.policy.loader import compile_documents, parse_documents
 
 POLICIES = """\
@@ -145,4 +148,33 @@ def test_delete_is_never_patched() -> None:
     pod = _pod("batch", {"name": "app"})
     resp = _post(_app(), review(None, operation="DELETE", old=pod))
     assert resp["allowed"] is True
+    assert "patch" not in resp
+
+
+_POS = SourcePos("custom")
+
+
+@dataclass(frozen=True)
+class _BadPatch:
+    """A policy whose patch cannot apply to the object it was given."""
+
+    name: str = "bad-patch"
+    kind: str = "Custom"
+    pos: SourcePos = _POS
+
+    def applies_to(self, inp: AdmissionInput) -> bool:
+        return True
+
+    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
+        op = {"op": "replace", "path": "/spec/nothing/here", "value": 1}
+        return [RuleResult(self.name, "r", Result.PASS, patch=(op,))]
+
+
+def test_a_patch_that_does_not_apply_follows_the_failure_policy() -> None:
+    pod = _pod("web", {"name": "app"})
+    closed = AdmissionApp(AdmissionEngine([_BadPatch()], AdmissionConfig(pss=None)))
+    resp = _post(closed, review(pod))
+    assert resp["allowed"] is False
+    assert "bad-patch" in resp["status"]["message"]
+    assert "does not apply" in resp["status"]["message"]
     assert "patch" not in resp
