@@ -28,7 +28,7 @@ from hardhull.policy import jsonpatch
 from hardhull.policy.base import AdmissionInput, Result
 from hardhull.policy.kyverno import conditions
 from hardhull.policy.kyverno.strategic import check_overlay, strategic_merge
-from hardhull.policy.kyverno.variables import precompile, query, substitute
+from hardhull.policy.kyverno.variables import compile_expr, precompile, query, substitute
 
 _METHODS = ("patchStrategicMerge", "patchesJson6902", "foreach")
 _UNSUPPORTED = ("targets",)
@@ -102,9 +102,12 @@ def problem(rule: Mapping[str, Any]) -> str:
     try:
         _check_method(block, "mutate", allow_foreach=True)
         reason = _check_context(rule.get("context"))
+        if not isinstance(block.get("foreach", []), list):
+            raise MutateError("mutate.foreach must be a list")
         for decl in block.get("foreach") or []:
             if not isinstance(decl, Mapping) or not isinstance(decl.get("list"), str):
                 raise MutateError("each mutate.foreach entry needs a list expression")
+            compile_expr(_list_expr(decl))
             if "foreach" in decl:
                 raise MutateError("nested foreach is not supported")
             _check_method(decl, "mutate.foreach entry", allow_foreach=False)
@@ -112,8 +115,6 @@ def problem(rule: Mapping[str, Any]) -> str:
                 raise MutateError("mutate.foreach order must be Ascending or Descending")
             reason = reason or _check_context(decl.get("context"))
             conditions.validate_block(decl.get("preconditions"))
-        if not isinstance(block.get("foreach", []), list):
-            raise MutateError("mutate.foreach must be a list")
         precompile(rule)
         conditions.validate_block(rule.get("preconditions"))
     except HardhullError as exc:
@@ -142,10 +143,15 @@ def _apply_one(block: Mapping[str, Any], obj: Any, data: Mapping[str, Any]) -> A
         raise MutateError(f"failed to apply patchesJson6902: {exc}") from None
 
 
-def _elements(decl: Mapping[str, Any], data: Mapping[str, Any]) -> list[Any]:
+def _list_expr(decl: Mapping[str, Any]) -> str:
     expr = str(decl["list"]).strip()
     if expr.startswith("{{") and expr.endswith("}}"):
-        expr = expr[2:-2]
+        expr = expr[2:-2].strip()
+    return expr
+
+
+def _elements(decl: Mapping[str, Any], data: Mapping[str, Any]) -> list[Any]:
+    expr = _list_expr(decl)
     found = query(expr, data)
     if found is None:
         return []
