@@ -11,6 +11,7 @@ own namespace are never blocked. :meth:`AdmissionEngine.record` writes the audit
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +21,8 @@ from typing import Any
 from hardhull.admission.audit import AuditLog
 from hardhull.admission.config import AdmissionConfig, FailurePolicy, Mode
 from hardhull.admission.review import Review, build_response
-from hardhull.policy.base import Action, Policy, Result, RuleResult
+from hardhull.policy import jsonpatch
+from hardhull.policy.base import Action, AdmissionInput, Policy, Result, RuleResult
 
 MAX_MESSAGE = 4096
 _MODE_OF_ACTION = {action: Mode.from_action(action) for action in Action}
@@ -166,6 +168,7 @@ class AdmissionEngine:
                     name, self._mode(configured, results[0] if results else None), results
                 )
             )
+            applied = len(fold.patch)
             for res in results:
                 if res.result is _PASS:  # the common case: only annotations and patches
                     if res.audit_annotations:
@@ -174,6 +177,10 @@ class AdmissionEngine:
                         fold.patch.extend(res.patch)
                     continue
                 self._fold_result(fold, name, key, self._mode(configured, res), res, mutate)
+            if len(fold.patch) > applied:
+                inp = self._mutated(fold, inp, applied, outcomes[-1], key)
+        if fold.patch:  # one patch, from the original object to the final one
+            fold.patch[:] = jsonpatch.diff(review.input.obj, inp.obj)
         if not over_budget and time.perf_counter() > deadline:
             over_budget = True
         if over_budget:
@@ -181,6 +188,21 @@ class AdmissionEngine:
                 f"evaluation exceeded the {self.config.budget_ms:g} ms latency budget"
             )
         return self._finish(fold, tuple(outcomes), mutate, over_budget)
+
+    def _mutated(
+        self, fold: _Fold, inp: AdmissionInput, start: int, outcome: PolicyOutcome, key: str
+    ) -> AdmissionInput:
+        """The request as the next policy sees it: ``inp`` with this policy's patches
+        (``fold.patch[start:]``) applied. Each policy's patches are relative to the
+        object it saw, so applying them in order composes all mutations."""
+        try:
+            obj = jsonpatch.apply(inp.obj, fold.patch[start:])
+        except jsonpatch.JsonPatchError as exc:
+            del fold.patch[start:]
+            why = f"its patch does not apply: {exc}"
+            self._fold_error(fold, outcome.mode, outcome.policy, key, why)
+            return inp
+        return dataclasses.replace(inp, obj=obj)
 
     @staticmethod
     def _fold_error(fold: _Fold, mode: Mode, policy: str, key: str, why: str) -> None:

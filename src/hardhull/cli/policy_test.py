@@ -30,6 +30,8 @@ def policy_test(paths: tuple[str, ...], failures_only: bool) -> None:
         line = f"{mark} {case.test}: {case.policy}/{case.rule} {case.kind}/{case.resource}"
         if not case.ok:
             line += f" (expected {case.expected}, got {case.actual})"
+            if case.detail:
+                line += f": {case.detail}"
         click.echo(line)
     click.echo(f"{outcome.passed} passed, {outcome.failed} failed")
     if outcome.failed:

@@ -20,6 +20,7 @@ from hardhull.errors import UsageError
 from hardhull.model import Resource, ResourceRef
 from hardhull.policy.base import AdmissionInput, LoadError, Policy, RuleResult, SourcePos
 from hardhull.policy.kyverno import API_VERSIONS, KINDS, compile_policy
+from hardhull.policy.kyverno.mutate import patched_input
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -204,7 +205,8 @@ def load_resources(paths: Iterable[str]) -> tuple[list[Resource], list[LoadError
 
 def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) -> list[RuleResult]:
     """Every applicable policy's verdicts for each resource, evaluated as a CREATE
-    (what ``hardhull policy apply`` reports): one result per (policy, rule, resource)."""
+    (what ``hardhull policy apply`` reports): one result per (policy, rule, resource).
+    Policies apply in order; each sees the resource as earlier mutate rules left it."""
     results: list[RuleResult] = []
     for res in resources:
         inp = AdmissionInput(
@@ -217,5 +219,9 @@ def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) ->
         )
         for policy in policies:
             if policy.applies_to(inp):
-                results.extend(policy.evaluate(inp))
+                found = list(policy.evaluate(inp))
+                results.extend(found)
+                patch = [op for r in found for op in r.patch]
+                if patch:
+                    inp = patched_input(inp, patch)
     return results

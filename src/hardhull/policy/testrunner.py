@@ -8,6 +8,12 @@ resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
+
+Policies apply to each resource in order, each seeing the object as the previous
+policies' mutate rules left it. A result with ``patchedResource`` (or
+``patchedResources``) names a file holding the expected mutated resource: the case fails
+(actual ``fail``, with the first differing path) when the resource as the policy left it
+differs from it, as ``kyverno test`` does.
 """
 
 from __future__ import annotations
@@ -18,7 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from hardhull.errors import UsageError
+from hardhull.policy import jsonpatch
 from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
+from hardhull.policy.kyverno.mutate import patched_input
 from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
 from hardhull.policy.testvalues import load_values
 
@@ -37,6 +45,7 @@ class CaseResult:
     expected: str
     actual: str
     file: str
+    detail: str = ""
 
     @property
     def ok(self) -> bool:
@@ -105,6 +114,7 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     errors += verr
     operation = str(values.global_values.get("request.operation", "CREATE"))
     actual: dict[tuple[str, str, str, str, str], str] = {}
+    patched: dict[tuple[str, str, str, str], Any] = {}
     for res in resources:
         ns = res.ref.namespace or ""
         kind, api_version, subresource = values.kind_of(res.ref.kind, res.ref.api_version)
@@ -120,11 +130,16 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
             ref=res.ref,
         )
         for policy in loaded.policies:
-            for r in policy.evaluate(values.input_for(inp, policy.name)):
+            results = list(policy.evaluate(values.input_for(inp, policy.name)))
+            for r in results:
                 for rule in _rule_names(r.rule):
                     key = _key(policy.name, rule, res.ref.kind, res.ref.name, ns)
                     if key not in actual or actual[key] == Result.SKIP:
                         actual[key] = str(r.result)
+            patch = [op for r in results for op in r.patch]
+            if patch:
+                inp = patched_input(inp, patch)
+            patched[(policy.name, res.ref.kind, res.ref.name, ns)] = inp.obj
     cases: list[CaseResult] = []
     for exp in test.get("results") or []:
         names = list(exp.get("resources") or [])
@@ -136,6 +151,13 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
             got = _lookup(
                 actual, pname, str(exp.get("rule", "")), str(exp.get("kind", "")), short, ns
             )
+            detail = ""
+            expected_file = exp.get("patchedResource") or exp.get("patchedResources")
+            if expected_file and got != Result.ERROR:
+                mutated = _find(patched, pname, str(exp.get("kind", "")), short, ns)
+                detail = _compare_patched(base / str(expected_file), mutated, exp, short, ns)
+                if detail:
+                    got = str(Result.FAIL)
             cases.append(
                 CaseResult(
                     test=name,
@@ -146,9 +168,38 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
                     expected=str(exp.get("result", "")),
                     actual=got,
                     file=str(file),
+                    detail=detail,
                 )
             )
     return cases, errors
+
+
+def _find(
+    patched: Mapping[tuple[str, str, str, str], Any], policy: str, kind: str, name: str, ns: str
+) -> Any:
+    for (p, k, n, s), obj in patched.items():
+        if p == policy and n == name and (not kind or k == kind) and (not ns or s == ns):
+            return obj
+    return None
+
+
+def _compare_patched(path: Path, mutated: Any, exp: Mapping[str, Any], name: str, ns: str) -> str:
+    """ "" when ``mutated`` equals the resource ``name`` in ``path``, else why not."""
+    if mutated is None:
+        return "the policy was not applied to this resource"
+    try:
+        wanted, _ = load_resources([str(path)])
+    except UsageError as exc:
+        return f"patched resource file: {exc}"
+    kind = str(exp.get("kind", ""))
+    for res in wanted:
+        same = res.ref.name == name and (not kind or res.ref.kind == kind)
+        if same and (not ns or (res.ref.namespace or "") == ns):
+            ops = jsonpatch.diff(res.obj, mutated)
+            if not ops:
+                return ""
+            return f"patched resource differs from {path.name} at {ops[0]['path'] or '/'}"
+    return f"{path.name} has no {kind}/{name}"
 
 
 def _rule_names(rule: str) -> list[str]:

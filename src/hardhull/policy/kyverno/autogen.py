@@ -4,6 +4,9 @@ Controllers with ``spec.template`` get ``autogen-<rule>``; CronJob (whose Pod te
 ``spec.jobTemplate.spec.template``) gets ``autogen-cronjob-<rule>``. The annotation
 ``pod-policies.kyverno.io/autogen-controllers`` (``none`` or a comma list) selects them.
 Rules that filter by names, selectors or annotations are not extended (as in Kyverno).
+Mutate rules are extended when they use ``patchStrategicMerge`` (directly or in every
+``foreach`` entry): the overlay is nested under the Pod template; ``patchesJson6902``
+rules are not extended (as in Kyverno).
 """
 
 from __future__ import annotations
@@ -60,6 +63,12 @@ def can_autogen(rule: Mapping[str, Any]) -> bool:
             res = f.get("resources") or {}
             if any(res.get(key) for key in _BLOCKING):
                 return False
+    mutation = rule.get("mutate")
+    if isinstance(mutation, Mapping):  # as Kyverno: only strategic-merge overlays move
+        decls = mutation.get("foreach") or []
+        return "patchStrategicMerge" in mutation or (
+            bool(decls) and all("patchStrategicMerge" in d for d in decls)
+        )
     return "validate" in rule
 
 
@@ -126,6 +135,9 @@ def _generate(rule: Mapping[str, Any], kinds: list[str], cronjob: bool) -> dict[
     out["match"] = _set_kinds(out.get("match"), kinds)
     if out.get("exclude"):
         out["exclude"] = _set_kinds(out["exclude"], kinds)
+    if "mutate" in out:
+        out["mutate"] = _replace(_wrap_mutation(out["mutate"], cronjob), prefix)
+        return _replace_rule_vars(out, prefix)
     validate = dict(out.get("validate") or {})
     if "pattern" in validate:
         validate["pattern"] = _wrap(validate["pattern"], cronjob)
@@ -136,10 +148,28 @@ def _generate(rule: Mapping[str, Any], kinds: list[str], cronjob: bool) -> dict[
     if "celPreconditions" in out:
         out["celPreconditions"] = autogen_expressions(out["celPreconditions"], prefix)
     out["validate"] = _replace(validate, prefix)
+    return _replace_rule_vars(out, prefix)
+
+
+def _replace_rule_vars(out: dict[str, Any], prefix: str) -> dict[str, Any]:
     for key in ("preconditions", "context"):
         if key in out:
             out[key] = _replace(out[key], prefix)
     return out
+
+
+def _wrap_mutation(mutation: Mapping[str, Any], cronjob: bool) -> dict[str, Any]:
+    """The overlay (or every foreach entry's overlay) nested under the Pod template."""
+    if "patchStrategicMerge" in mutation:
+        return {"patchStrategicMerge": _wrap(mutation["patchStrategicMerge"], cronjob)}
+    decls = []
+    for decl in mutation.get("foreach") or []:
+        entry = {
+            k: v for k, v in decl.items() if k in ("list", "context", "preconditions", "order")
+        }
+        entry["patchStrategicMerge"] = _wrap(decl["patchStrategicMerge"], cronjob)
+        decls.append(entry)
+    return {"foreach": decls}
 
 
 def expand(rule: Mapping[str, Any], annotations: Mapping[str, Any]) -> list[dict[str, Any]]:

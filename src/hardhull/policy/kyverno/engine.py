@@ -24,7 +24,7 @@ from hardhull.policy.base import (
     SourcePos,
     VariableValues,
 )
-from hardhull.policy.kyverno import conditions, subrules
+from hardhull.policy.kyverno import conditions, mutate, subrules
 from hardhull.policy.kyverno.images import images_of
 from hardhull.policy.kyverno.match import block_matches, candidate_kinds
 from hardhull.policy.kyverno.pattern import Status, match_pattern
@@ -310,13 +310,15 @@ class KyvernoPolicy:
             return []
         out: list[RuleResult] = []
         base: dict[str, Any] | None = None  # the request's context, built once, on demand
+        seen = inp  # what mutate rules see: the object as earlier mutate rules left it
         for rule in self.rules:
-            if rule.kinds is not None and inp.kind not in rule.kinds:
+            target = seen if "mutate" in rule.spec else inp
+            if rule.kinds is not None and target.kind not in rule.kinds:
                 continue
             spec = rule.spec
-            if not block_matches(spec.get("match"), inp, empty=False):
+            if not block_matches(spec.get("match"), target, empty=False):
                 continue
-            if block_matches(spec.get("exclude"), inp, empty=False):
+            if block_matches(spec.get("exclude"), target, empty=False):
                 continue
             if (
                 rule.origin
@@ -326,7 +328,9 @@ class KyvernoPolicy:
                 continue  # generated from an unsupported rule: only runs on a test's values
             if base is None:
                 base = shared_context(inp)
-            out.append(self._run(rule, inp, base))
+            out.append(self._run(rule, target, base if target is inp else _context(target)))
+            if out[-1].patch:
+                seen = mutate.patched_input(seen, out[-1].patch)
         return out
 
     def _result(
@@ -373,6 +377,10 @@ class KyvernoPolicy:
             if not conditions.evaluate(spec.get("preconditions"), data):
                 verdict = _Verdict(Result.SKIP, "preconditions not met")
                 return self._result(rule, inp, verdict, base)
+            if "mutate" in spec:
+                done = mutate.run(spec["mutate"], data, _load_context)
+                res = self._result(rule, inp, _Verdict(done.result, done.message), base)
+                return dataclasses.replace(res, patch=done.patch)
             if rule.compiled is not None:
                 result, detail, notes = subrules.run(
                     rule.compiled, inp, base["request"]["object"], self.name

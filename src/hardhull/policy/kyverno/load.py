@@ -2,10 +2,11 @@
 
 Everything is checked here, once: JMESPath expressions compile, condition operators are
 known, and features hardhull does not implement (``context.apiCall``/``configMap``/
-``imageRegistry``, ``mutate``, ``generate``, ``verifyImages``, ``manifests``) are
-reported as :class:`LoadError` s with file and line; the rules that need them evaluate
-to ``error``. ``validate.podSecurity`` and ``validate.cel`` are compiled here too
-(:mod:`hardhull.policy.kyverno.subrules`).
+``imageRegistry``, ``generate``, ``verifyImages``, ``manifests``) are reported as
+:class:`LoadError` s with file and line; the rules that need them evaluate to ``error``.
+``validate.podSecurity`` and ``validate.cel`` are compiled here too
+(:mod:`hardhull.policy.kyverno.subrules`); mutate rules are checked by
+:func:`hardhull.policy.kyverno.mutate.problem`.
 """
 
 from __future__ import annotations
@@ -15,20 +16,22 @@ from typing import Any
 
 from hardhull.errors import HardhullError
 from hardhull.policy.base import Action, LoadError, SourcePos
-from hardhull.policy.kyverno import autogen, conditions, subrules
+from hardhull.policy.kyverno import autogen, conditions, mutate, subrules
 from hardhull.policy.kyverno.engine import KyvernoPolicy, Rule, action_of, rule_action
 from hardhull.policy.kyverno.variables import precompile
 
 API_VERSIONS = ("kyverno.io/v1", "kyverno.io/v2beta1", "kyverno.io/v2")
 KINDS = ("ClusterPolicy", "Policy")
 _UNSUPPORTED_VALIDATE = ("manifests", "assert")
-_UNSUPPORTED_RULE = ("mutate", "generate", "verifyImages")
+_UNSUPPORTED_RULE = ("generate", "verifyImages")
 
 
 def _unsupported(rule: Mapping[str, Any]) -> str:
     for key in _UNSUPPORTED_RULE:
         if key in rule:
             return f"{key} rules are not supported"
+    if "mutate" in rule:
+        return mutate.problem(rule)  # checks the whole mutate rule
     validate = rule.get("validate")
     if not isinstance(validate, Mapping):
         return "rule has no validate block"
@@ -121,8 +124,9 @@ def compile_policy(
         if not reason:
             reason, external = _external(raw)
             try:
-                _check(raw)
-                compiled = subrules.compile_rule(raw, rpos, params)
+                if "mutate" not in raw:  # mutate rules were checked by _unsupported
+                    _check(raw)
+                    compiled = subrules.compile_rule(raw, rpos, params)
             except HardhullError as exc:
                 reason, external = str(exc), frozenset()
         if reason:
