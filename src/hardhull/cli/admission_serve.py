@@ -26,7 +26,8 @@ from hardhull.errors import UsageError
     show_default=True,
     help="Server processes sharing the listening socket (pre-forked after the policies "
     "are compiled). More than one spreads requests over several cores; /metrics is per "
-    "process; the audit log is shared safely.",
+    "process; the audit log is shared safely. A worker past the config's worker_recycle "
+    "bounds (resident memory, default 1024 MiB; requests) is replaced by a fresh one.",
 )
 @click.option(
     "--log-level",
