@@ -7,6 +7,8 @@ import copy
 import dataclasses
 import socket
 import ssl
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import yaml
 
 from hardhull.admission.audit import AuditLog
 from hardhull.admission.certs import make_ca, make_serving_cert
@@ -208,3 +211,54 @@ def running_server(
         thread.join(timeout=10)
         sock.close()
         assert not thread.is_alive(), "admission server thread did not stop"
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServeProcess:
+    """A real ``hardhull admission serve`` process over HTTPS on 127.0.0.1."""
+
+    proc: subprocess.Popen[bytes]
+    base: str
+    verify: ssl.SSLContext
+
+
+def start_serve(
+    directory: Path, config: Mapping[str, Any], *extra: str, timeout: float = 30.0
+) -> ServeProcess:
+    """Write TLS material and ``config`` (listen and tls filled in) into ``directory``,
+    start ``hardhull admission serve`` on a free port and wait until /readyz answers."""
+    ca, _cert, _key = write_tls(directory)
+    port = free_port()
+    full = {
+        "listen": {"address": "127.0.0.1", "port": port},
+        "tls": {"cert": "tls.crt", "key": "tls.key"},
+        **config,
+    }
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump(full))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "hardhull", "admission", "serve", "--config", str(path), *extra],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    verify = ssl.create_default_context(cafile=str(ca))
+    server = ServeProcess(proc, f"https://127.0.0.1:{port}", verify)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{server.base}/readyz", verify=server.verify).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            stderr = proc.stderr.read().decode() if proc.stderr else ""
+            raise AssertionError(f"admission serve did not become ready: {stderr}")
+        time.sleep(0.05)

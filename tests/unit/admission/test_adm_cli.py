@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import socket
-import ssl
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -16,59 +11,34 @@ import yaml
 from click.testing import CliRunner
 from cryptography import x509
 from cryptography.x509.oid import ExtensionOID
-from tests.unit.admission.adm_support import deployment, privileged, review, write_tls
+from tests.unit.admission.adm_support import (
+    deployment,
+    privileged,
+    review,
+    start_serve,
+)
 
 from hardhull.admission.config import parse_config
 from hardhull.cli.main import cli
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def test_serve_process_answers_over_https(tmp_path: Path) -> None:
-    ca, _cert, _key = write_tls(tmp_path)
-    port = _free_port()
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "listen": {"address": "127.0.0.1", "port": port},
-                "tls": {"cert": "tls.crt", "key": "tls.key"},
-                "builtin": {"pss": "baseline", "require_digest": True},
-                "modes": {"require-image-digest": "warn"},
-                "audit_log": {"path": "audit.jsonl"},
-            }
-        )
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hardhull", "admission", "serve", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    config = {
+        "builtin": {"pss": "baseline", "require_digest": True},
+        "modes": {"require-image-digest": "warn"},
+        "audit_log": {"path": "audit.jsonl"},
+    }
+    server = start_serve(tmp_path, config)
     try:
-        verify = ssl.create_default_context(cafile=str(ca))
-        with httpx.Client(base_url=f"https://127.0.0.1:{port}", verify=verify) as client:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-                assert time.monotonic() < deadline, "server did not become ready"
-                time.sleep(0.05)
+        with httpx.Client(base_url=server.base, verify=server.verify) as client:
             ok = client.post("/validate", json=review(deployment())).json()["response"]
             bad = client.post("/validate", json=review(privileged(deployment()))).json()
         assert ok["allowed"] is True
         assert bad["response"]["allowed"] is False
         assert "[pss-baseline] privileged" in bad["response"]["status"]["message"]
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.proc.terminate()
+        server.proc.wait(timeout=10)
     lines = (tmp_path / "audit.jsonl").read_text().splitlines()
     assert [json.loads(x)["allowed"] for x in lines] == [True, False]
 

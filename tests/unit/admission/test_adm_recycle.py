@@ -5,66 +5,33 @@ from __future__ import annotations
 
 import json
 import signal
-import ssl
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import psutil
 import pytest
-import yaml
-from tests.unit.admission.adm_support import deployment, privileged, review, write_tls
-from tests.unit.admission.test_adm_cli import _free_port
+from tests.unit.admission.adm_support import deployment, privileged, review, start_serve
 
 from hardhull.admission.config import ConfigError, parse_config
 from hardhull.admission.recycle import Recycler, rss_bytes
 
 
-def _wait_ready(proc: subprocess.Popen[bytes], base: str, verify: ssl.SSLContext) -> None:
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            if httpx.get(f"{base}/readyz", verify=verify).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-        assert time.monotonic() < deadline, "server did not become ready"
-        time.sleep(0.05)
-
-
 def test_worker_is_replaced_after_max_requests_without_losing_a_request(tmp_path: Path) -> None:
-    ca, _cert, _key = write_tls(tmp_path)
-    port = _free_port()
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "listen": {"address": "127.0.0.1", "port": port},
-                "tls": {"cert": "tls.crt", "key": "tls.key"},
-                "builtin": {"pss": "baseline"},
-                "audit_log": {"path": "audit.jsonl"},
-                "worker_recycle": {"max_requests": 25, "max_rss_mb": 0},
-            }
-        )
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hardhull", "admission", "serve", "--config", str(config),
-         "--log-level", "info"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    verify = ssl.create_default_context(cafile=str(ca))
-    base = f"https://127.0.0.1:{port}"
+    config = {
+        "builtin": {"pss": "baseline"},
+        "audit_log": {"path": "audit.jsonl"},
+        "worker_recycle": {"max_requests": 25, "max_rss_mb": 0},
+    }
+    server = start_serve(tmp_path, config, "--log-level", "info")
+    proc = server.proc
     seen_workers: set[int] = set()
     answers = []
     try:
-        _wait_ready(proc, base, verify)
         for i in range(100):
             body = review(privileged(deployment()) if i % 2 else deployment())
-            with httpx.Client(base_url=base, verify=verify) as client:  # a new connection
+            # a new connection each time
+            with httpx.Client(base_url=server.base, verify=server.verify) as client:
                 answers.append(client.post("/validate", json=body).json()["response"]["allowed"])
             seen_workers.update(p.pid for p in psutil.Process(proc.pid).children())
         deadline = time.monotonic() + 10  # retired workers drain for DRAIN_S, then exit

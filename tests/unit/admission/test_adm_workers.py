@@ -6,55 +6,24 @@ from __future__ import annotations
 import json
 import os
 import signal
-import ssl
-import subprocess
-import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import psutil
-import yaml
-from tests.unit.admission.adm_support import deployment, privileged, review, write_tls
-from tests.unit.admission.test_adm_cli import _free_port
+from tests.unit.admission.adm_support import deployment, privileged, review, start_serve
 
 from hardhull.admission.audit import AuditLog
 
 
 def test_two_workers_answer_and_share_the_audit_log(tmp_path: Path) -> None:
-    ca, _cert, _key = write_tls(tmp_path)
-    port = _free_port()
-    config = tmp_path / "config.yaml"
-    config.write_text(
-        yaml.safe_dump(
-            {
-                "listen": {"address": "127.0.0.1", "port": port},
-                "tls": {"cert": "tls.crt", "key": "tls.key"},
-                "builtin": {"pss": "baseline"},
-                "audit_log": {"path": "audit.jsonl", "max_bytes": 20_000, "backups": 50},
-            }
-        )
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "hardhull", "admission", "serve", "--config", str(config),
-         "--workers", "2"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )  # fmt: skip
-    verify = ssl.create_default_context(cafile=str(ca))
-    base = f"https://127.0.0.1:{port}"
+    config = {
+        "builtin": {"pss": "baseline"},
+        "audit_log": {"path": "audit.jsonl", "max_bytes": 20_000, "backups": 50},
+    }
+    server = start_serve(tmp_path, config, "--workers", "2")
+    proc, base, verify = server.proc, server.base, server.verify
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/readyz", verify=verify).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
-            assert time.monotonic() < deadline, "server did not become ready"
-            time.sleep(0.05)
         workers = psutil.Process(proc.pid).children()
         assert len(workers) == 2
 
