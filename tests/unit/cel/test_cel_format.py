@@ -8,20 +8,15 @@ from typing import Any
 import pytest
 import yaml
 from cel_expr_python import cel
+from tests.unit.cel.cel_support import activation_data, evaluate, value
 
 from hardhull.policy.base import AdmissionInput, Result, SourcePos
 from hardhull.policy.cel import formatlib, load_cel_documents
-from hardhull.policy.cel.env import compile_expression, environment
+from hardhull.policy.cel.env import compile_expression
 
-DATA: dict[str, Any] = {
-    "object": {"metadata": {"name": "Bad_Name", "generateName": "web-"}, "spec": {"f": "uri"}},
-    "oldObject": None,
-    "request": {},
-    "params": None,
-    "namespaceObject": None,
-    "authorizer": None,
-    "variables": {},
-}
+DATA = activation_data(
+    {"metadata": {"name": "Bad_Name", "generateName": "web-"}, "spec": {"f": "uri"}}
+)
 
 LABEL_MSG = (
     "a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', "
@@ -53,13 +48,11 @@ LABEL_VALUE_MSG = (
 
 
 def _eval(expression: str) -> Any:
-    return compile_expression(expression).program.eval(environment().Activation(DATA))
+    return evaluate(expression, DATA)
 
 
 def _value(expression: str) -> Any:
-    value = _eval(expression)
-    assert value.type() != cel.Type.ERROR, value.value()
-    return value.plain_value()
+    return value(expression, DATA)
 
 
 def _messages(fmt: str, text: str) -> list[str]:

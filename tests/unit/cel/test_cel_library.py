@@ -6,18 +6,11 @@ from typing import Any
 
 import pytest
 from cel_expr_python import cel
+from tests.unit.cel.cel_support import activation_data, evaluate
 
-from hardhull.policy.cel.env import compile_expression, environment
+from hardhull.policy.cel.env import compile_expression
 
-DATA: dict[str, Any] = {
-    "object": {"l": [3, 1, 2], "s": ["a", "b"], "mem": "1Gi"},
-    "oldObject": None,
-    "request": {},
-    "params": None,
-    "namespaceObject": None,
-    "authorizer": None,
-    "variables": {},
-}
+DATA = activation_data({"l": [3, 1, 2], "s": ["a", "b"], "mem": "1Gi"})
 
 CASES: list[tuple[str, Any]] = [
     ("'HeLLo'.lowerAscii()", "hello"),
@@ -70,7 +63,7 @@ CASES: list[tuple[str, Any]] = [
 
 @pytest.mark.parametrize(("expression", "expected"), CASES)
 def test_library_function(expression: str, expected: Any) -> None:
-    value = compile_expression(expression).program.eval(environment().Activation(DATA))
+    value = evaluate(expression, DATA)
     assert value.plain_value() == expected
 
 
@@ -79,7 +72,7 @@ def test_library_function(expression: str, expected: Any) -> None:
     ["[].min()", "'abc'.substring(2, 1)", "quantity('bogus')", "quantity('0.5').asInteger()"],
 )
 def test_library_errors_are_cel_errors(expression: str) -> None:
-    value = compile_expression(expression).program.eval(environment().Activation(DATA))
+    value = evaluate(expression, DATA)
     assert value.type() == cel.Type.ERROR
 
 

@@ -6,29 +6,20 @@ from typing import Any
 
 import pytest
 from cel_expr_python import cel
+from tests.unit.cel.cel_support import activation_data, evaluate, value
 
 from hardhull.policy.cel import semverlib
-from hardhull.policy.cel.env import compile_expression, environment
+from hardhull.policy.cel.env import compile_expression
 
-DATA: dict[str, Any] = {
-    "object": {"spec": {"version": "v1.28.3", "strict": "1.28.3-rc.1+build.5"}},
-    "oldObject": None,
-    "request": {},
-    "params": None,
-    "namespaceObject": None,
-    "authorizer": None,
-    "variables": {},
-}
+DATA = activation_data({"spec": {"version": "v1.28.3", "strict": "1.28.3-rc.1+build.5"}})
 
 
 def _eval(expression: str) -> Any:
-    return compile_expression(expression).program.eval(environment().Activation(DATA))
+    return evaluate(expression, DATA)
 
 
 def _value(expression: str) -> Any:
-    value = _eval(expression)
-    assert value.type() != cel.Type.ERROR, value.value()
-    return value.plain_value()
+    return value(expression, DATA)
 
 
 def _error(expression: str) -> str:
