@@ -184,9 +184,18 @@ for _name, _impl in (("indexOf", stdlib.list_index_of), ("lastIndexOf", stdlib.l
         _FUNCTIONS.append((_name, f"list_{_name}_{_tname}", _I, [_LD, _t], True, _impl))
 
 
+_SCALARS = (_S, _B, _I)
+
+
 def _declarations() -> list[Any]:
     by_name: dict[str, list[Any]] = {}
     for name, oid, ret, params, member, impl in _FUNCTIONS:
+        if ret is _M and all(any(p is t for t in _SCALARS) for p in params):
+            # Constructors (quantity('1Gi'), url(...), ip(...), cidr(...), semver(...)):
+            # one shared map per distinct argument. The same few strings recur, and
+            # cel-expr-python 0.1.3 never releases a value a Python function returns,
+            # so returning the same object turns that leak into a reference count.
+            impl = lru_cache(maxsize=4096)(impl)
         overload = cel.Overload(oid, ret, params, is_member=member, impl=impl)
         by_name.setdefault(name, []).append(overload)
     return [cel.FunctionDecl(name, overloads) for name, overloads in by_name.items()]

@@ -64,14 +64,9 @@ def _fraction(n: str, d: str) -> Fraction:
     return Fraction(int(n), int(d))
 
 
-@lru_cache(maxsize=4096)
-def _make(text: str) -> tuple[tuple[str, str], ...]:
-    return tuple(to_cel(parse(text)).items())
-
-
 def make(text: str) -> dict[str, str]:
-    """``quantity(string)`` (parsing is cached: the same few strings recur)."""
-    return dict(_make(text))
+    """``quantity(string)`` (cached where env.py registers it)."""
+    return to_cel(parse(text))
 
 
 def sign(q: Mapping[str, str]) -> int:
