@@ -11,7 +11,13 @@ from hardhull.policy.base import AdmissionInput, Result, SourcePos
 from hardhull.policy.cel import load_cel_documents
 from hardhull.policy.cel.env import compile_expression, environment
 from hardhull.policy.cel.inline import mask
-from hardhull.policy.cel.regex import FUNCTION, Unsupported, matcher, rewrite_matches
+from hardhull.policy.cel.regex import (
+    FUNCTION,
+    Unsupported,
+    matcher,
+    pattern_id,
+    rewrite_matches,
+)
 
 PATTERNS = [
     "@sha256:[a-f0-9]{64}$",
@@ -95,10 +101,12 @@ def test_rewrite_only_touches_supported_constant_patterns() -> None:
         "&& 'd.matches(\\'y\\')' == d && e . matches ( r'\\d' )"
     )
     out = rewrite_matches(src, mask(src)[0])
+    first, second = pattern_id("^x[0-9]+$"), pattern_id("\\d")
     assert out == (
-        f"a.{FUNCTION}('^x[0-9]+$') && b.matches(p) && c.matches('(?i)x') "
-        f"&& 'd.matches(\\'y\\')' == d && e .{FUNCTION}(r'\\d')"
+        f"a.{FUNCTION}({first}) && b.matches(p) && c.matches('(?i)x') "
+        f"&& 'd.matches(\\'y\\')' == d && e .{FUNCTION}({second})"
     )
+    assert pattern_id("^x[0-9]+$") == first != second  # one id per distinct pattern
     valid = "object.a.matches('^x$') && request.name.matches('[0-9]')"
     assert compile_expression(rewrite_matches(valid, mask(valid)[0])).source.count(FUNCTION) == 2
 

@@ -73,7 +73,7 @@ _FUNCTIONS: list[_Spec] = [
     ("join", "list_join", _S, [_LD], True, stdlib.join),
     ("join", "list_join_string", _S, [_LD, _S], True, stdlib.join_sep),
     # regex
-    (regex.FUNCTION, "string_hh_matches_string", _B, [_S, _S], True, regex.matches),
+    (regex.FUNCTION, "string_hh_matches_int", _B, [_S, _I], True, regex.matches),
     ("find", "string_find_string", _S, [_S, _S], True, stdlib.find),
     ("findAll", "string_find_all_string", _LS, [_S, _S], True, stdlib.find_all),
     ("findAll", "string_find_all_string_int", _LS, [_S, _S, _I], True, stdlib.find_all_n),

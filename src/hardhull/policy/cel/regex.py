@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 import string
+import threading
 from functools import lru_cache
 from typing import Any
 
@@ -321,9 +322,27 @@ def matcher(pattern: str) -> Matcher:
     return Matcher(pattern)
 
 
-def matches(text: str, pattern: str) -> bool:
+# Rewritten calls name their pattern by a small integer, not by the pattern string:
+# cel-expr-python 0.1.3 never releases the Python objects it makes for a function's
+# arguments, and small ints are shared objects where a string would be a new one a call.
+_IDS: dict[str, int] = {}
+_MATCHERS: list[Matcher] = []
+_IDS_LOCK = threading.Lock()
+
+
+def pattern_id(pattern: str) -> int:
+    """The id rewritten calls use for ``pattern`` (raises :class:`Unsupported`)."""
+    with _IDS_LOCK:
+        ident = _IDS.get(pattern)
+        if ident is None:
+            _MATCHERS.append(matcher(pattern))
+            ident = _IDS[pattern] = len(_MATCHERS) - 1
+        return ident
+
+
+def matches(text: str, ident: int) -> bool:
     """The CEL function behind rewritten ``text.matches(pattern)`` calls."""
-    return matcher(pattern).search(text)
+    return _MATCHERS[ident].search(text)
 
 
 _STRING = re.compile(
@@ -354,7 +373,7 @@ def _literal(raw: str, body: str) -> str | None:
 def rewrite_matches(source: str, masked: str) -> str:
     """``source`` with every ``.matches('<supported constant>')`` call (found in
     ``masked``, the source with literals blanked, so that text inside other literals is
-    never touched) turned into ``.hhMatchesConstant(...)``."""
+    never touched) turned into ``.hhMatchesConstant(<pattern id>)``."""
     parts: list[str] = []
     last = 0
     for m in re.finditer(r"\.\s*matches\s*\(", masked):
@@ -365,11 +384,11 @@ def rewrite_matches(source: str, masked: str) -> str:
         if value is None:
             continue
         try:
-            matcher(value)
+            ident = pattern_id(value)
         except Unsupported:
             continue
         parts.append(source[last : m.start()])
-        parts.append(f".{FUNCTION}({full.group('lit')})")
+        parts.append(f".{FUNCTION}({ident})")
         last = full.end()
     if not parts:
         return source
