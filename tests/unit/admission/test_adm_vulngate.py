@@ -35,6 +35,7 @@ from hardhull.model.sbom import SourceInfo
 from hardhull.policy.base import AdmissionInput, Result, RuleResult
 from hardhull.policy.builtin import builtin_policies
 from hardhull.policy.vulngate import (
+    ScanSettings,
     Unscanned,
     VulnExemption,
     VulnGateOptions,
@@ -48,6 +49,7 @@ from hardhull.policy.vulngate_reports import (
     index_reports,
     read_report,
 )
+from hardhull.policy.vulngate_scan import OnDemandScanner, report_name
 from hardhull.report import write_report
 
 DEBIAN = ADVISORIES / "debian-osv-bookworm" / "CVE-2023.jsonl.gz"
@@ -455,3 +457,38 @@ def test_index_reports_newest_wins_and_ties_go_to_the_first_name(cache: Path) ->
     assert index[image_key(APP)].created == "2026-06-01T00:00:00Z"
     assert index[image_key(CLEAN)].digest == "sha256:" + "a" * 64  # a-tie.json < clean.json
     assert index[f"@{CLEAN_DIGEST}"].digest == CLEAN_DIGEST
+
+
+def test_on_demand_report_is_indexed_directly_and_parsed_once(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scanner hands each report it wrote to the cache (the child process is replaced
+    by one writing a report, as the worker does: a temporary file renamed into place)."""
+    image = "ghcr.io/acme/ondemand:4"
+    reader = _Counting()
+    gate = _gate(cache, unscanned=Unscanned.SCAN)
+    gate.close()
+    gate.cache = ReportCache(cache, reader)
+    reader.parsed.clear()
+    gate.scanner = OnDemandScanner(cache, ScanSettings(), gate.cache.add)
+
+    def fake_scan(img: str) -> tuple[Path | None, str]:
+        out = cache / report_name(img)
+        tmp = cache.parent / "worker.tmp"
+        tmp.mkdir()
+        _write(tmp, out.name, img, "sha256:" + "c" * 64, "2026-07-01T00:00:00Z", [])
+        stamp = os.stat(cache).st_mtime_ns
+        os.replace(tmp / out.name, out)
+        os.utime(cache, ns=(stamp, stamp))  # within one clock tick: only add() can tell
+        return out, ""
+
+    monkeypatch.setattr(gate.scanner, "_scan", fake_scan)
+    try:
+        res = _run(gate, _pod(image))
+    finally:
+        gate.close()
+    assert set(res) == {"vulnerabilities"} and res["vulnerabilities"].result is Result.PASS
+    assert reader.parsed == [report_name(image)]
+    _touch_dir(cache)
+    assert gate.cache.lookup(image) is not None
+    assert reader.parsed == [report_name(image)]  # by add; the directory check parsed nothing
