@@ -108,16 +108,22 @@ def _rule(findings: list[Finding]) -> dict[str, Any]:
     return rule
 
 
-def _fingerprint(finding: Finding, path: str) -> str:
+def partial_fingerprints(*parts: str) -> dict[str, str]:
+    """A result's ``partialFingerprints``: a hash of what identifies it (never its line,
+    so that it stays the same when the file around it changes). Shared by every SARIF
+    output of hardhull, so that one finding keeps one fingerprint across releases."""
+    return {FINGERPRINT_KEY: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]}
+
+
+def _fingerprint(finding: Finding, path: str) -> dict[str, str]:
     pkg = finding.package
-    parts = (
+    return partial_fingerprints(
         finding.kind.value,
         finding.rule_id,
         pkg.purl or pkg.name if pkg else finding.subject,
         pkg.version if pkg else "",
         path,
     )
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 def _message(finding: Finding) -> str:
@@ -161,7 +167,7 @@ def _result(finding: Finding, index: int, fallback: str) -> dict[str, Any]:
                 "message": {"text": where},
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, uri)},
+        "partialFingerprints": _fingerprint(finding, uri),
     }
     props: dict[str, Any] = {"kind": finding.kind.value, "status": finding.status.value}
     if ref is not None:
