@@ -21,7 +21,7 @@ from hardhull.model import Finding, Gap, Status
 from hardhull.posture.base import Control
 from hardhull.posture.dockerfile_controls import CONTROLS
 from hardhull.report.facts import SEVERITY_SCORE, relative_uri
-from hardhull.report.sarif import INFORMATION_URI, LEVEL, SARIF_SCHEMA, partial_fingerprints
+from hardhull.report.sarif import LEVEL, partial_fingerprints, sarif_log
 from hardhull.report.scan_json import json_finding
 
 SCHEMA = "hardhull.posture.dockerfile/v1"
@@ -138,23 +138,7 @@ def to_sarif(report: DockerfileReport) -> dict[str, Any]:
                 "properties": {"kind": f.kind.value, "status": f.status.value},
             }
         )
-    return {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "hardhull",
-                        "version": __version__,
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(rules, results, version=__version__)
 
 
 def render(report: DockerfileReport, fmt: str) -> bytes:

@@ -18,7 +18,7 @@ from hardhull.model import Finding, Status
 from hardhull.posture.base import Control
 from hardhull.posture.report import PostureReport, ordered, summary
 from hardhull.report.facts import relative_uri, security_severity
-from hardhull.report.sarif import INFORMATION_URI, LEVEL, SARIF_SCHEMA, partial_fingerprints
+from hardhull.report.sarif import LEVEL, partial_fingerprints, sarif_log
 
 _SHOWN = (Status.FAIL, Status.WARN, Status.ERROR, Status.SKIP)
 
@@ -98,29 +98,22 @@ def to_posture_sarif(report: PostureReport, controls: dict[str, Control]) -> byt
         }
         for g in report.gaps
     ]
-    run = {
-        "tool": {
-            "driver": {
-                "name": "hardhull",
-                "version": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(first[r], controls.get(r)) for r in rule_ids],
-            }
-        },
-        "invocations": [
+    doc = sarif_log(
+        [_rule(first[r], controls.get(r)) for r in rule_ids],
+        [_result(f, index[f.rule_id]) for f in shown],
+        version=report.tool_version,
+        invocations=[
             {
                 "executionSuccessful": not any(f.status is Status.ERROR for f in shown),
                 "toolExecutionNotifications": notes,
             }
         ],
-        "results": [_result(f, index[f.rule_id]) for f in shown],
-        "columnKind": "unicodeCodePoints",
-        "properties": {
+        columnKind="unicodeCodePoints",
+        properties={
             "coverageComplete": not report.gaps,
             "byStatus": summary(report)["by_status"],
         },
-    }
-    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    )
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
 
 

@@ -18,7 +18,7 @@ import orjson
 from hardhull.policy.base import Result, RuleResult
 from hardhull.posture.policyreport import list_yaml, report_document
 from hardhull.report.facts import relative_uri
-from hardhull.report.sarif import INFORMATION_URI, SARIF_SCHEMA, partial_fingerprints
+from hardhull.report.sarif import partial_fingerprints, sarif_log
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "skip")
 _SHOWN = (Result.FAIL, Result.WARN, Result.ERROR)
@@ -80,23 +80,11 @@ def to_policy_sarif(results: Sequence[RuleResult]) -> bytes:
         for rid in rule_ids
     ]
     counts = Counter(r.result.value for r in results)
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "hardhull",
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "results": [_sarif_result(r, index[_rule_id(r)]) for r in shown],
-                "properties": {"byResult": {o: counts.get(o, 0) for o in _OUTCOMES}},
-            }
-        ],
-    }
+    log = sarif_log(
+        rules,
+        [_sarif_result(r, index[_rule_id(r)]) for r in shown],
+        properties={"byResult": {o: counts.get(o, 0) for o in _OUTCOMES}},
+    )
     return orjson.dumps(log, option=orjson.OPT_INDENT_2)
 
 

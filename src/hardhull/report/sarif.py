@@ -115,6 +115,23 @@ def partial_fingerprints(*parts: str) -> dict[str, str]:
     return {FINGERPRINT_KEY: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]}
 
 
+def sarif_log(
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    *,
+    version: str = "",
+    **run: Any,
+) -> dict[str, Any]:
+    """A SARIF log of one run by the ``hardhull`` driver (``version`` when known) with
+    ``rules`` and ``results``; ``run`` adds members of the run (``invocations``, ...)."""
+    driver: dict[str, Any] = {"name": "hardhull"}
+    if version:
+        driver["version"] = version
+    driver.update(informationUri=INFORMATION_URI, rules=rules)
+    body = {"tool": {"driver": driver}, "results": results, **run}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [body]}
+
+
 def _fingerprint(finding: Finding, path: str) -> dict[str, str]:
     pkg = finding.package
     return partial_fingerprints(
