@@ -147,16 +147,15 @@ def _newer(record: ScanRecord, than: ScanRecord | None) -> bool:
 
 
 class _Index:
-    """Records by file name and the winning record per key (mutable; the cache guards it).
+    """Records by file name and which files name each key (mutable; the cache guards it).
 
     Per key the newest ``created`` wins; on a tie the file whose name sorts first."""
 
-    __slots__ = ("files", "holders", "winners")
+    __slots__ = ("files", "holders")
 
     def __init__(self) -> None:
         self.files: dict[str, _Seen] = {}
         self.holders: dict[str, set[str]] = {}  # key -> names of the files naming it
-        self.winners: dict[str, ScanRecord] = {}
 
     def put(self, name: str, seen: _Seen | None) -> set[str]:
         """Set (None: drop) file ``name``'s entry; the keys whose winner may have changed."""
@@ -192,7 +191,8 @@ class _Index:
 def _listing(directory: Path) -> dict[str, tuple[int, int, int]]:
     """``*.json`` file names in ``directory`` with their stamps (vanished ones left out)."""
     try:
-        entries = list(os.scandir(directory))
+        with os.scandir(directory) as listing:
+            entries = list(listing)
     except OSError as exc:
         raise VulnGateError(f"cannot read scan reports in {directory}: {exc.strerror}") from None
     found: dict[str, tuple[int, int, int]] = {}

@@ -248,7 +248,7 @@ class OnDemandScanner:
             if report is not None:
                 try:
                     self._on_report(report)
-                except Exception as exc:  # a cache that cannot re-read must not kill the worker
+                except Exception as exc:  # a cache that cannot index it must not kill the worker
                     error, report = f"report written but not indexed: {exc}", None
             with self._cond:
                 self._finish(job, report, error)
