@@ -2,7 +2,7 @@
 
 The gate reads a **scan-results cache directory** of ``hardhull scan image --format json``
 reports (:mod:`hardhull.policy.vulngate_reports`: indexed by image reference and manifest
-digest, newest ``created`` wins, re-read when the directory changes).
+digest, newest ``created`` wins, new and changed files read when the directory changes).
 
 For every container image of a Pod or pod template (init and ephemeral containers
 included), the gate counts the report's unsuppressed ``vulnerability`` findings at or
@@ -146,7 +146,7 @@ class VulnGatePolicy:
         self.cache = ReportCache(options.reports)
         self.scanner: OnDemandScanner | None = None
         if options.unscanned is Unscanned.SCAN:
-            self.scanner = OnDemandScanner(options.reports, options.scan, self.cache.refresh)
+            self.scanner = OnDemandScanner(options.reports, options.scan, self.cache.add)
 
     @property
     def name(self) -> str:

@@ -5,8 +5,10 @@ own on-demand scans, :mod:`hardhull.policy.vulngate_scan`) are indexed by the im
 reference they name (``source.name``, ``source.target`` and ``source.tags``, normalised
 the way container engines read them) and by their manifest digest
 (``source.manifest_digest``); when several reports name the same image, the newest
-``created`` wins. :class:`ReportCache` re-reads the directory whenever its modification
-time changes, and when told to (:meth:`ReportCache.refresh`, after a scan of its own).
+``created`` wins. :class:`ReportCache` keeps the index up to date incrementally: when
+the directory's modification time changes it parses only the files that are new or
+changed (by size, mtime and inode) and drops those that vanished; a report the gate's own
+scanner wrote is added directly (:meth:`ReportCache.add`).
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -123,41 +125,109 @@ def _source_keys(source: Mapping[str, Any], digest: str) -> list[str]:
     return keys
 
 
-def index_reports(directory: Path) -> dict[str, ScanRecord]:
-    """Every scan report in ``directory`` by image key and ``@digest``; newest wins."""
+Reader = Callable[[Path], ScanRecord | None]
+"""How a report file is parsed (:func:`read_report`; tests count calls through it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Seen:
+    """A file as last read: its ``(size, mtime_ns, inode)`` and its record (None when it
+    is not a scan report: such files are skipped, and read again only once they change)."""
+
+    stamp: tuple[int, int, int]
+    record: ScanRecord | None
+
+
+def _file_stamp(st: os.stat_result) -> tuple[int, int, int]:
+    return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def _newer(record: ScanRecord, than: ScanRecord | None) -> bool:
+    return than is None or _created_key(record.created) > _created_key(than.created)
+
+
+class _Index:
+    """Records by file name and which files name each key (mutable; the cache guards it).
+
+    Per key the newest ``created`` wins; on a tie the file whose name sorts first."""
+
+    __slots__ = ("files", "holders")
+
+    def __init__(self) -> None:
+        self.files: dict[str, _Seen] = {}
+        self.holders: dict[str, set[str]] = {}  # key -> names of the files naming it
+
+    def put(self, name: str, seen: _Seen | None) -> set[str]:
+        """Set (None: drop) file ``name``'s entry; the keys whose winner may have changed."""
+        old = self.files.pop(name, None)
+        touched: set[str] = set()
+        if old is not None and old.record is not None:
+            for key in old.record.keys:
+                self.holders.get(key, set()).discard(name)
+                touched.add(key)
+        if seen is not None:
+            self.files[name] = seen
+            if seen.record is not None:
+                for key in seen.record.keys:
+                    self.holders.setdefault(key, set()).add(name)
+                    touched.add(key)
+        return touched
+
+    def rank(self, keys: set[str], winners: dict[str, ScanRecord]) -> None:
+        """Recompute ``keys``' winners into ``winners``."""
+        for key in keys:
+            best: ScanRecord | None = None
+            for name in sorted(self.holders.get(key, ())):
+                record = self.files[name].record
+                if record is not None and _newer(record, best):
+                    best = record
+            if best is None:
+                winners.pop(key, None)
+                self.holders.pop(key, None)
+            else:
+                winners[key] = best
+
+
+def _listing(directory: Path) -> dict[str, tuple[int, int, int]]:
+    """``*.json`` file names in ``directory`` with their stamps (vanished ones left out)."""
     try:
-        paths = sorted(p for p in directory.iterdir() if p.suffix == ".json")
+        with os.scandir(directory) as listing:
+            entries = list(listing)
     except OSError as exc:
         raise VulnGateError(f"cannot read scan reports in {directory}: {exc.strerror}") from None
-    index: dict[str, ScanRecord] = {}
-    for path in paths:
-        record = read_report(path)
-        if record is None:
+    found: dict[str, tuple[int, int, int]] = {}
+    for entry in entries:
+        if not entry.name.endswith(".json"):
             continue
-        for key in record.keys:
-            old = index.get(key)
-            if old is None or _created_key(record.created) > _created_key(old.created):
-                index[key] = record
-    return index
+        try:
+            found[entry.name] = _file_stamp(entry.stat())
+        except OSError:  # removed since the listing
+            continue
+    return found
+
+
+def index_reports(directory: Path) -> dict[str, ScanRecord]:
+    """Every scan report in ``directory`` by image key and ``@digest``; newest wins."""
+    return dict(ReportCache(directory).index)
 
 
 class ReportCache:
-    """The indexed cache directory, re-read when the directory's mtime changes."""
+    """The indexed reports directory, kept up to date incrementally.
 
-    def __init__(self, directory: Path) -> None:
+    When the directory's mtime changes (or on :meth:`refresh`), its ``*.json`` files are
+    listed and stat'ed, and only files that are new or whose size, mtime or inode changed
+    are parsed (through ``reader``); entries of vanished files are dropped. :meth:`add`
+    indexes one report the caller just wrote. Lookups read an immutable snapshot.
+    """
+
+    def __init__(self, directory: Path, reader: Reader = read_report) -> None:
         self.directory = directory
+        self._reader = reader
         self._lock = threading.Lock()
+        self._state = _Index()
+        self._winners: dict[str, ScanRecord] = {}
         self._stamp = self._mtime()
-        self._index = index_reports(directory)
-
-    def refresh(self) -> None:
-        """Re-read the directory now (after a report of the gate's own scans landed: two
-        changes within one tick of the file system's clock leave its mtime unchanged, and
-        re-reading here spares the next request the work)."""
-        stamp = self._mtime()
-        index = index_reports(self.directory)
-        with self._lock:
-            self._index, self._stamp = index, stamp
+        self._sync()
 
     def _mtime(self) -> int:
         try:
@@ -167,15 +237,64 @@ class ReportCache:
                 f"scan reports directory {self.directory}: {exc.strerror}"
             ) from None
 
+    def _sync(self) -> None:
+        """Bring the index in line with the directory (call with the lock held, or from
+        ``__init__``): parse new and changed files, drop vanished ones."""
+        listing = _listing(self.directory)
+        state = self._state
+        touched: set[str] = set()
+        for name in [n for n in state.files if n not in listing]:
+            touched |= state.put(name, None)
+        for name, stamp in listing.items():
+            seen = state.files.get(name)
+            if seen is None or seen.stamp != stamp:
+                record = self._reader(self.directory / name)
+                touched |= state.put(name, _Seen(stamp, record))
+        if touched:
+            winners = dict(self._winners)  # copy-on-write: lookups hold the old snapshot
+            state.rank(touched, winners)
+            self._winners = winners
+
+    def refresh(self) -> None:
+        """Bring the index up to date now, whatever the directory's mtime says (two
+        changes within one tick of the file system's clock leave it unchanged)."""
+        with self._lock:
+            self._stamp = self._mtime()
+            self._sync()
+
+    def add(self, path: Path) -> None:
+        """Index the report at ``path`` (a file in the directory that the caller just
+        wrote, such as an on-demand scan's report) without waiting for a lookup to notice
+        it; the next directory check finds it unchanged and does not parse it again."""
+        if path.parent.resolve() != self.directory.resolve():
+            raise VulnGateError(f"{path} is not in the scan reports directory {self.directory}")
+        try:
+            stamp = _file_stamp(path.stat())
+        except OSError as exc:
+            raise VulnGateError(f"scan report {path}: {exc.strerror}") from None
+        with self._lock:
+            seen = self._state.files.get(path.name)
+            if seen is not None and seen.stamp == stamp:
+                return
+            touched = self._state.put(path.name, _Seen(stamp, self._reader(path)))
+            winners = dict(self._winners)
+            self._state.rank(touched, winners)
+            self._winners = winners
+
+    @property
+    def index(self) -> Mapping[str, ScanRecord]:
+        """The current index (a snapshot: later changes replace it, never alter it)."""
+        return self._winners
+
     def lookup(self, image: str) -> ScanRecord | None:
         """The latest report for ``image``: by digest when pinned, else by reference."""
         stamp = self._mtime()
         if stamp != self._stamp:
             with self._lock:
                 if stamp != self._stamp:
-                    self._index = index_reports(self.directory)
+                    self._sync()
                     self._stamp = stamp
-        index = self._index
+        index = self._winners
         digest = parse_image(image).digest
         if digest:
             return index.get(f"@{digest}")

@@ -150,7 +150,8 @@ def _one_line(text: str) -> str:
 class OnDemandScanner:
     """A bounded pool of background scans writing reports into ``reports``.
 
-    ``on_report`` is called (from a worker thread) after each report is written.
+    ``on_report`` is called (from a worker thread) with each report's path once it is
+    written (the gate indexes it: :meth:`~hardhull.policy.vulngate_reports.ReportCache.add`).
     Worker threads start with the first request; :meth:`close` kills running scans.
     """
 
@@ -158,7 +159,7 @@ class OnDemandScanner:
         self,
         reports: Path,
         settings: ScanSettings,
-        on_report: Callable[[], None] = lambda: None,
+        on_report: Callable[[Path], None] = lambda _path: None,
     ) -> None:
         self.reports = reports
         self.settings = settings
@@ -246,8 +247,8 @@ class OnDemandScanner:
             report, error = self._scan(job.image)
             if report is not None:
                 try:
-                    self._on_report()
-                except Exception as exc:  # a cache that cannot re-read must not kill the worker
+                    self._on_report(report)
+                except Exception as exc:  # a cache that cannot index it must not kill the worker
                     error, report = f"report written but not indexed: {exc}", None
             with self._cond:
                 self._finish(job, report, error)

@@ -1,10 +1,11 @@
 """Report of ``hardhull dockerfile scan``: JSON, table and SARIF.
 
-The scan report writers (``hardhull.report``) are built around an image SBOM and do not
-carry a finding's ``resource`` (file and line), which is the whole point here, so this
-module writes its own documents. Findings are serialised with the scan JSON's
-``json_finding`` plus a ``resource`` object, so consumers of ``scan image --format json``
-read them the same way.
+The scan report writers (``hardhull.report``) are built around an image SBOM, so this
+module writes its own documents, from the same parts as the other outputs: findings are
+the scan JSON's ``json_finding``, whose ``rule_id`` and ``resource`` (``kind``
+``Dockerfile``, ``name``, ``namespace`` null, ``api_version`` empty, ``file``, ``line``)
+have the shape of the Kubernetes posture JSON's; SARIF results carry the shared
+``partialFingerprints`` (:func:`hardhull.report.sarif.partial_fingerprints`).
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 import orjson
 
 from hardhull import __version__
-from hardhull.model import Finding, Gap, ResourceRef, Status
+from hardhull.model import Finding, Gap, Status
 from hardhull.posture.base import Control
 from hardhull.posture.dockerfile_controls import CONTROLS
-from hardhull.report.sarif import LEVEL
+from hardhull.report.facts import SEVERITY_SCORE, relative_uri
+from hardhull.report.sarif import LEVEL, partial_fingerprints, sarif_log
 from hardhull.report.scan_json import json_finding
 
 SCHEMA = "hardhull.posture.dockerfile/v1"
@@ -36,19 +38,6 @@ class DockerfileReport:
     gaps: tuple[Gap, ...] = ()
 
 
-def json_resource(ref: ResourceRef | None) -> dict[str, Any] | None:
-    """``resource`` of a posture finding."""
-    if ref is None:
-        return None
-    return {
-        "kind": ref.kind,
-        "name": ref.name,
-        "namespace": ref.namespace,
-        "file": ref.file,
-        "line": ref.line,
-    }
-
-
 def _control(control: Control) -> dict[str, Any]:
     return {
         "id": control.id,
@@ -62,12 +51,6 @@ def _control(control: Control) -> dict[str, Any]:
 
 def to_dict(report: DockerfileReport) -> dict[str, Any]:
     """The JSON document as plain data."""
-    findings = []
-    for f in report.findings:
-        entry = json_finding(f)
-        entry["rule_id"] = f.rule_id
-        entry["resource"] = json_resource(f.resource)
-        findings.append(entry)
     return {
         "schema": SCHEMA,
         "tool": {"name": "hardhull", "version": __version__},
@@ -77,7 +60,7 @@ def to_dict(report: DockerfileReport) -> dict[str, Any]:
             "by_status": dict(sorted(Counter(f.status.value for f in report.findings).items())),
             "by_severity": dict(sorted(Counter(f.severity.value for f in report.findings).items())),
         },
-        "findings": findings,
+        "findings": [json_finding(f) for f in report.findings],
         "controls": [_control(c) for c in CONTROLS],
         "coverage": {
             "files": list(report.files),
@@ -123,21 +106,27 @@ def to_sarif(report: DockerfileReport) -> dict[str, Any]:
             "fullDescription": {"text": c.rationale},
             "help": {"text": c.remediation},
             "properties": {
-                "security-severity": {"critical": "9.5", "high": "8.0", "medium": "5.5"}.get(
-                    c.severity.value, "3.0"
-                ),
+                "security-severity": f"{SEVERITY_SCORE[c.severity]:.1f}",
                 "tags": ["security", "dockerfile", *(f"{n} {i}" for n, i in c.frameworks)],
             },
         }
         for c in CONTROLS
     ]
     index = {c.id: n for n, c in enumerate(CONTROLS)}
+    seen: Counter[tuple[str, ...]] = Counter()
     results = []
     for f in report.findings:
         ref = f.resource
-        location: dict[str, Any] = {"artifactLocation": {"uri": ref.file if ref else f.subject}}
+        uri = relative_uri(ref.file) if ref is not None and ref.file else f.subject
+        location: dict[str, Any] = {"artifactLocation": {"uri": uri}}
         if ref and ref.line:
             location["region"] = {"startLine": ref.line}
+        # identity without the line (edits above a finding must not change it); the
+        # message tells findings of one rule in one file apart, an ordinal the rest
+        parts: tuple[str, ...] = (f.rule_id, ref.label() if ref else f.subject, uri, f.message)
+        seen[parts] += 1
+        if seen[parts] > 1:
+            parts = (*parts, str(seen[parts]))
         results.append(
             {
                 "ruleId": f.rule_id,
@@ -145,25 +134,11 @@ def to_sarif(report: DockerfileReport) -> dict[str, Any]:
                 "level": LEVEL[f.severity] if f.status is Status.FAIL else "note",
                 "message": {"text": f.message or f.title},
                 "locations": [{"physicalLocation": location}],
+                "partialFingerprints": partial_fingerprints(*parts),
+                "properties": {"kind": f.kind.value, "status": f.status.value},
             }
         )
-    return {
-        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "hardhull",
-                        "version": __version__,
-                        "informationUri": "https://github.com/hardhull/hardhull",
-                        "rules": rules,
-                    }
-                },
-                "results": results,
-            }
-        ],
-    }
+    return sarif_log(rules, results, version=__version__)
 
 
 def render(report: DockerfileReport, fmt: str) -> bytes:
@@ -174,4 +149,4 @@ def render(report: DockerfileReport, fmt: str) -> bytes:
     return orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n"
 
 
-__all__ = ["FORMATS", "DockerfileReport", "json_resource", "render", "to_dict", "to_sarif"]
+__all__ = ["FORMATS", "DockerfileReport", "render", "to_dict", "to_sarif"]

@@ -10,7 +10,6 @@ execution notifications.
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
@@ -19,7 +18,7 @@ from hardhull.model import Finding, Status
 from hardhull.posture.base import Control
 from hardhull.posture.report import PostureReport, ordered, summary
 from hardhull.report.facts import relative_uri, security_severity
-from hardhull.report.sarif import INFORMATION_URI, LEVEL, SARIF_SCHEMA
+from hardhull.report.sarif import LEVEL, partial_fingerprints, sarif_log
 
 _SHOWN = (Status.FAIL, Status.WARN, Status.ERROR, Status.SKIP)
 
@@ -46,7 +45,6 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
     uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
     line = ref.line if ref is not None and ref.line else 1
     subject = ref.label() if ref is not None else finding.subject
-    parts = (finding.rule_id, subject, uri)
     if finding.status is Status.PASS:
         level = "none"
     elif finding.status is Status.ERROR:
@@ -67,9 +65,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
                 "message": {"text": subject},
             }
         ],
-        "partialFingerprints": {
-            "hardhull/v1": hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
-        },
+        "partialFingerprints": partial_fingerprints(finding.rule_id, subject, uri),
         "properties": {"kind": finding.kind.value, "status": finding.status.value},
     }
     if finding.status is Status.PASS:
@@ -102,29 +98,22 @@ def to_posture_sarif(report: PostureReport, controls: dict[str, Control]) -> byt
         }
         for g in report.gaps
     ]
-    run = {
-        "tool": {
-            "driver": {
-                "name": "hardhull",
-                "version": report.tool_version,
-                "informationUri": INFORMATION_URI,
-                "rules": [_rule(first[r], controls.get(r)) for r in rule_ids],
-            }
-        },
-        "invocations": [
+    doc = sarif_log(
+        [_rule(first[r], controls.get(r)) for r in rule_ids],
+        [_result(f, index[f.rule_id]) for f in shown],
+        version=report.tool_version,
+        invocations=[
             {
                 "executionSuccessful": not any(f.status is Status.ERROR for f in shown),
                 "toolExecutionNotifications": notes,
             }
         ],
-        "results": [_result(f, index[f.rule_id]) for f in shown],
-        "columnKind": "unicodeCodePoints",
-        "properties": {
+        columnKind="unicodeCodePoints",
+        properties={
             "coverageComplete": not report.gaps,
             "byStatus": summary(report)["by_status"],
         },
-    }
-    doc = {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [run]}
+    )
     return orjson.dumps(doc, option=orjson.OPT_INDENT_2)
 
 

@@ -9,7 +9,6 @@ resource's namespace (cluster-scoped resources go to one ``ClusterPolicyReport``
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from collections.abc import Sequence
 from typing import Any
@@ -19,7 +18,7 @@ import orjson
 from hardhull.policy.base import Result, RuleResult
 from hardhull.posture.policyreport import list_yaml, report_document
 from hardhull.report.facts import relative_uri
-from hardhull.report.sarif import INFORMATION_URI, SARIF_SCHEMA
+from hardhull.report.sarif import partial_fingerprints, sarif_log
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "skip")
 _SHOWN = (Result.FAIL, Result.WARN, Result.ERROR)
@@ -47,7 +46,6 @@ def _sarif_result(r: RuleResult, index: int) -> dict[str, Any]:
     ref = r.resource
     uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
     subject = ref.label() if ref is not None else "(no resource)"
-    fingerprint = hashlib.sha256("\0".join((_rule_id(r), subject, uri)).encode())
     return {
         "ruleId": _rule_id(r),
         "ruleIndex": index,
@@ -62,7 +60,7 @@ def _sarif_result(r: RuleResult, index: int) -> dict[str, Any]:
                 "message": {"text": subject},
             }
         ],
-        "partialFingerprints": {"hardhull/v1": fingerprint.hexdigest()[:32]},
+        "partialFingerprints": partial_fingerprints(_rule_id(r), subject, uri),
         "properties": {"result": r.result.value, "action": r.action.value},
     }
 
@@ -82,23 +80,11 @@ def to_policy_sarif(results: Sequence[RuleResult]) -> bytes:
         for rid in rule_ids
     ]
     counts = Counter(r.result.value for r in results)
-    log = {
-        "$schema": SARIF_SCHEMA,
-        "version": "2.1.0",
-        "runs": [
-            {
-                "tool": {
-                    "driver": {
-                        "name": "hardhull",
-                        "informationUri": INFORMATION_URI,
-                        "rules": rules,
-                    }
-                },
-                "results": [_sarif_result(r, index[_rule_id(r)]) for r in shown],
-                "properties": {"byResult": {o: counts.get(o, 0) for o in _OUTCOMES}},
-            }
-        ],
-    }
+    log = sarif_log(
+        rules,
+        [_sarif_result(r, index[_rule_id(r)]) for r in shown],
+        properties={"byResult": {o: counts.get(o, 0) for o in _OUTCOMES}},
+    )
     return orjson.dumps(log, option=orjson.OPT_INDENT_2)
 
 

@@ -108,16 +108,39 @@ def _rule(findings: list[Finding]) -> dict[str, Any]:
     return rule
 
 
-def _fingerprint(finding: Finding, path: str) -> str:
+def partial_fingerprints(*parts: str) -> dict[str, str]:
+    """A result's ``partialFingerprints``: a hash of what identifies it (never its line,
+    so that it stays the same when the file around it changes). Shared by every SARIF
+    output of hardhull, so that one finding keeps one fingerprint across releases."""
+    return {FINGERPRINT_KEY: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]}
+
+
+def sarif_log(
+    rules: list[dict[str, Any]],
+    results: list[dict[str, Any]],
+    *,
+    version: str = "",
+    **run: Any,
+) -> dict[str, Any]:
+    """A SARIF log of one run by the ``hardhull`` driver (``version`` when known) with
+    ``rules`` and ``results``; ``run`` adds members of the run (``invocations``, ...)."""
+    driver: dict[str, Any] = {"name": "hardhull"}
+    if version:
+        driver["version"] = version
+    driver.update(informationUri=INFORMATION_URI, rules=rules)
+    body = {"tool": {"driver": driver}, "results": results, **run}
+    return {"$schema": SARIF_SCHEMA, "version": "2.1.0", "runs": [body]}
+
+
+def _fingerprint(finding: Finding, path: str) -> dict[str, str]:
     pkg = finding.package
-    parts = (
+    return partial_fingerprints(
         finding.kind.value,
         finding.rule_id,
         pkg.purl or pkg.name if pkg else finding.subject,
         pkg.version if pkg else "",
         path,
     )
-    return hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]
 
 
 def _message(finding: Finding) -> str:
@@ -161,7 +184,7 @@ def _result(finding: Finding, index: int, fallback: str) -> dict[str, Any]:
                 "message": {"text": where},
             }
         ],
-        "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(finding, uri)},
+        "partialFingerprints": _fingerprint(finding, uri),
     }
     props: dict[str, Any] = {"kind": finding.kind.value, "status": finding.status.value}
     if ref is not None:

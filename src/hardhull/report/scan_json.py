@@ -12,8 +12,8 @@ Each finding has ``kind``, ``id`` (advisory or check id), ``aliases``, ``severit
 ``fixable``, ``scores``, ``kev``, ``epss``, ``references``, ``evidence`` (an object),
 ``fix``, ``suppressed`` (``kind``, ``reason``, ``source``, ``expires``) or null, and
 ``layer`` (the digest of the layer that brought it, when known), and for findings about a
-Kubernetes resource ``rule_id`` (= ``id``) and ``resource`` (``kind``, ``name``,
-``namespace``, ``api_version``, ``file``, ``line``). Findings are in the
+Kubernetes resource or a Dockerfile instruction ``rule_id`` (= ``id``) and ``resource``
+(``kind``, ``name``, ``namespace``, ``api_version``, ``file``, ``line``). Findings are in the
 stable report order; keys are sorted.
 """
 
@@ -23,7 +23,16 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import DbInfo, Finding, FindingKind, Location, Report, Severity, Status
+from hardhull.model import (
+    DbInfo,
+    Finding,
+    FindingKind,
+    Location,
+    Report,
+    ResourceRef,
+    Severity,
+    Status,
+)
 from hardhull.report.facts import finding_layer, ordered, summarize
 from hardhull.sbomfmt.common import NO_DATABASE_MESSAGE
 from hardhull.sbomfmt.native import native_coverage, native_distro, native_source
@@ -40,6 +49,19 @@ _VALUES: dict[object, str] = {
 
 def _locations(locations: tuple[Location, ...]) -> list[dict[str, Any]]:
     return [{"path": loc.path, "layer": loc.layer} for loc in locations]
+
+
+def json_resource(ref: ResourceRef) -> dict[str, Any]:
+    """A finding's ``resource``: the same keys for every kind of resource (a Kubernetes
+    object, a Dockerfile instruction), ``None`` for what does not apply."""
+    return {
+        "kind": ref.kind,
+        "name": ref.name,
+        "namespace": ref.namespace,
+        "api_version": ref.api_version,
+        "file": ref.file,
+        "line": ref.line,
+    }
 
 
 def json_finding(finding: Finding) -> dict[str, Any]:
@@ -89,14 +111,7 @@ def json_finding(finding: Finding) -> dict[str, Any]:
     ref = finding.resource
     if ref is not None:
         entry["rule_id"] = finding.rule_id
-        entry["resource"] = {
-            "kind": ref.kind,
-            "name": ref.name,
-            "namespace": ref.namespace,
-            "api_version": ref.api_version,
-            "file": ref.file,
-            "line": ref.line,
-        }
+        entry["resource"] = json_resource(ref)
     return entry
 
 

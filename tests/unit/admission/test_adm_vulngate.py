@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import gzip
 import json
+import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -34,11 +35,21 @@ from hardhull.model.sbom import SourceInfo
 from hardhull.policy.base import AdmissionInput, Result, RuleResult
 from hardhull.policy.builtin import builtin_policies
 from hardhull.policy.vulngate import (
+    ScanSettings,
     Unscanned,
     VulnExemption,
     VulnGateOptions,
     VulnGatePolicy,
 )
+from hardhull.policy.vulngate_reports import (
+    ReportCache,
+    ScanRecord,
+    VulnGateError,
+    image_key,
+    index_reports,
+    read_report,
+)
+from hardhull.policy.vulngate_scan import OnDemandScanner, report_name
 from hardhull.report import write_report
 
 DEBIAN = ADVISORIES / "debian-osv-bookworm" / "CVE-2023.jsonl.gz"
@@ -297,3 +308,187 @@ def test_engine_denies_vulnerable_deployment(cache: Path) -> None:
     assert not decision.allowed and decision.code == 403
     assert "[vulnerability-gate] vulnerabilities:" in decision.message
     assert f"{APP}: 1 critical, 1 high ({ADV[0][0]}" in decision.message
+
+
+# -- the incremental cache -------------------------------------------------------------
+
+
+class _Counting:
+    """A report reader that records which files it parsed."""
+
+    def __init__(self) -> None:
+        self.parsed: list[str] = []
+
+    def __call__(self, path: Path) -> ScanRecord | None:
+        self.parsed.append(path.name)
+        return read_report(path)
+
+
+_TICK = iter(range(1, 1_000_000))
+
+
+def _touch_dir(directory: Path) -> None:
+    """Give the directory a modification time it never had: a new tick of the file
+    system's clock, whatever its granularity (two changes within one tick look like one)."""
+    ns = 1_700_000_000_000_000_000 + next(_TICK) * 1_000_000_000
+    os.utime(directory, ns=(ns, ns))
+
+
+def _many(directory: Path, n: int) -> None:
+    for i in range(n):
+        _write(
+            directory,
+            f"r{i:02}.json",
+            f"ghcr.io/acme/r{i}:1",
+            f"sha256:{i:064x}",
+            "2026-01-01T00:00:00Z",
+            [],
+        )
+
+
+def test_incremental_cache_parses_only_new_changed_files(cache: Path) -> None:
+    _many(cache, 12)
+    reader = _Counting()
+    rc = ReportCache(cache, reader)
+    assert len(reader.parsed) == 16  # 12 + app-new, z-app-old, clean, notes (not a report)
+    reader.parsed.clear()
+    assert rc.lookup("ghcr.io/acme/r3:1") is not None
+    assert reader.parsed == []  # nothing changed: nothing parsed
+
+    image = "ghcr.io/acme/added:1"
+    _write(cache, "added.json", image, "sha256:" + "5" * 64, "2026-07-01T00:00:00Z", [])
+    _touch_dir(cache)
+    added = rc.lookup(image)
+    assert reader.parsed == ["added.json"]
+    assert added is not None and added.created == "2026-07-01T00:00:00Z"
+    assert rc.lookup("ghcr.io/acme/r11:1") is not None  # the others are still indexed
+    assert rc.lookup(f"x@sha256:{'5' * 64}") is added
+
+
+def test_incremental_cache_replaced_report_changes_the_verdict(cache: Path) -> None:
+    reader = _Counting()
+    gate = _gate(cache)
+    gate.cache = ReportCache(cache, reader)
+    reader.parsed.clear()
+    assert _run(gate, _pod(CLEAN))["vulnerabilities"].result is Result.PASS
+    # a newer report of the clean image with a fixable critical, renamed over the old one
+    tmp = cache.parent / "clean.tmp"
+    tmp.mkdir()
+    _write(
+        tmp,
+        "clean.json",
+        CLEAN,
+        CLEAN_DIGEST,
+        "2026-08-01T00:00:00Z",
+        [_finding(0, Severity.CRITICAL)],
+    )
+    os.replace(tmp / "clean.json", cache / "clean.json")
+    _touch_dir(cache)
+    res = _run(gate, _pod(CLEAN))["vulnerabilities"]
+    assert res.result is Result.FAIL and "1 critical" in res.message
+    assert reader.parsed == ["clean.json"]
+
+
+def test_incremental_cache_deleted_report_is_dropped_and_older_one_wins_again(
+    cache: Path,
+) -> None:
+    reader = _Counting()
+    rc = ReportCache(cache, reader)
+    newest = rc.lookup(APP)
+    assert newest is not None and newest.created == "2026-06-01T00:00:00Z"
+    reader.parsed.clear()
+    (cache / "app-new.json").unlink()
+    _touch_dir(cache)
+    older = rc.lookup(APP)
+    assert older is not None and older.created == "2025-01-01T00:00:00Z" and not older.vulns
+    assert rc.lookup(f"a@{APP_DIGEST}") is None  # the deleted report's digest is gone too
+    (cache / "z-app-old.json").unlink()
+    _touch_dir(cache)
+    assert rc.lookup(APP) is None
+    assert reader.parsed == []  # deletions parse nothing
+    assert "unscanned" in _run(_gate(cache), _pod(APP))
+
+
+def test_incremental_cache_keeps_skipping_non_reports_until_they_change(cache: Path) -> None:
+    reader = _Counting()
+    rc = ReportCache(cache, reader)
+    (cache / "broken.json").write_text('{"findings": [')  # corrupt: skipped, as before
+    _touch_dir(cache)
+    assert rc.lookup(APP) is not None
+    assert reader.parsed.count("broken.json") == 1
+    _touch_dir(cache)
+    rc.lookup(APP)
+    assert reader.parsed.count("broken.json") == 1  # unchanged: not parsed again
+    image = "ghcr.io/acme/fixed:1"
+    _write(cache, "broken.json", image, "sha256:" + "6" * 64, "2026-07-01T00:00:00Z", [])
+    _touch_dir(cache)
+    assert rc.lookup(image) is not None and reader.parsed.count("broken.json") == 2
+
+
+def test_add_indexes_a_written_report_without_a_rescan_parse(cache: Path) -> None:
+    reader = _Counting()
+    rc = ReportCache(cache, reader)
+    reader.parsed.clear()
+    image = "ghcr.io/acme/scanned:2"
+    _write(cache, "scanned.json", image, "sha256:" + "7" * 64, "2026-07-01T00:00:00Z", [])
+    rc.add(cache / "scanned.json")
+    assert reader.parsed == ["scanned.json"]
+    _touch_dir(cache)
+    assert rc.lookup(image) is not None
+    assert reader.parsed == ["scanned.json"]  # the directory check found it unchanged
+    with pytest.raises(VulnGateError, match="not in the scan reports directory"):
+        rc.add(cache.parent / "elsewhere.json")
+
+
+def test_refresh_catches_changes_within_one_clock_tick(cache: Path) -> None:
+    rc = ReportCache(cache)
+    stamp = os.stat(cache).st_mtime_ns
+    image = "ghcr.io/acme/quick:1"
+    _write(cache, "quick.json", image, "sha256:" + "8" * 64, "2026-07-01T00:00:00Z", [])
+    os.utime(cache, ns=(stamp, stamp))  # the directory looks unchanged
+    assert rc.lookup(image) is None
+    rc.refresh()
+    assert rc.lookup(image) is not None
+
+
+def test_index_reports_newest_wins_and_ties_go_to_the_first_name(cache: Path) -> None:
+    _write(cache, "a-tie.json", CLEAN, "sha256:" + "a" * 64, "2026-06-01T00:00:00Z", [])
+    index = index_reports(cache)
+    assert index[image_key(APP)].created == "2026-06-01T00:00:00Z"
+    assert index[image_key(CLEAN)].digest == "sha256:" + "a" * 64  # a-tie.json < clean.json
+    assert index[f"@{CLEAN_DIGEST}"].digest == CLEAN_DIGEST
+
+
+def test_on_demand_report_is_indexed_directly_and_parsed_once(
+    cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The scanner hands each report it wrote to the cache (the child process is replaced
+    by one writing a report, as the worker does: a temporary file renamed into place)."""
+    image = "ghcr.io/acme/ondemand:4"
+    reader = _Counting()
+    gate = _gate(cache, unscanned=Unscanned.SCAN)
+    gate.close()
+    gate.cache = ReportCache(cache, reader)
+    reader.parsed.clear()
+    gate.scanner = OnDemandScanner(cache, ScanSettings(), gate.cache.add)
+
+    def fake_scan(img: str) -> tuple[Path | None, str]:
+        out = cache / report_name(img)
+        tmp = cache.parent / "worker.tmp"
+        tmp.mkdir()
+        _write(tmp, out.name, img, "sha256:" + "c" * 64, "2026-07-01T00:00:00Z", [])
+        stamp = os.stat(cache).st_mtime_ns
+        os.replace(tmp / out.name, out)
+        os.utime(cache, ns=(stamp, stamp))  # within one clock tick: only add() can tell
+        return out, ""
+
+    monkeypatch.setattr(gate.scanner, "_scan", fake_scan)
+    try:
+        res = _run(gate, _pod(image))
+    finally:
+        gate.close()
+    assert set(res) == {"vulnerabilities"} and res["vulnerabilities"].result is Result.PASS
+    assert reader.parsed == [report_name(image)]
+    _touch_dir(cache)
+    assert gate.cache.lookup(image) is not None
+    assert reader.parsed == [report_name(image)]  # by add; the directory check parsed nothing

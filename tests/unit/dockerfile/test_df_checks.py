@@ -149,8 +149,8 @@ def test_cli_json_and_fail_on() -> None:
     assert doc["summary"]["findings"] == 13
     root = next(f for f in doc["findings"] if f["rule_id"] == "HH-DF-001")
     assert root["resource"] == {
-        "kind": "Dockerfile", "name": "bad.Dockerfile", "namespace": None, "file": bad,
-        "line": 18,
+        "kind": "Dockerfile", "name": "bad.Dockerfile", "namespace": None, "api_version": "",
+        "file": bad, "line": 18,
     }  # fmt: skip
     result = runner.invoke(cli, ["dockerfile", "scan", bad, "--fail-on", "high"])
     assert result.exit_code == 1
