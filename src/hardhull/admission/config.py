@@ -5,6 +5,8 @@ Example::
     listen: {address: 0.0.0.0, port: 8443}
     tls: {cert: /tls/tls.crt, key: /tls/tls.key}
     policies: [/policies]              # files/directories for the policy loader
+    params: [/params]                  # parameter objects for paramRef (also: non-policy
+                                       # objects found under `policies`)
     builtin:
       pss: restricted                  # baseline | restricted | null
       pss_version: latest
@@ -121,6 +123,7 @@ class AdmissionConfig:
     cert: Path | None = None
     key: Path | None = None
     policy_paths: tuple[Path, ...] = ()
+    param_paths: tuple[Path, ...] = ()
     pss: str | None = "restricted"
     pss_version: str = "latest"
     allowed_registries: tuple[str, ...] | None = None
@@ -148,7 +151,7 @@ _BUILTIN = frozenset(
 )
 _TOP = frozenset(
     {
-        "listen", "tls", "policies", "builtin", "default_mode", "modes", "exemptions",
+        "listen", "tls", "policies", "params", "builtin", "default_mode", "modes", "exemptions",
         "self_namespace", "failure_policy", "budget_ms", "audit_log", "max_request_bytes",
         "worker_recycle",
     }
@@ -327,6 +330,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
         cert=path(tls.get("cert"), "tls.cert"),
         key=path(tls.get("key"), "tls.key"),
         policy_paths=tuple(base / p for p in _strs(top.get("policies"), "policies")),
+        param_paths=tuple(base / p for p in _strs(top.get("params"), "params")),
         pss=pss,
         pss_version=str(builtin.get("pss_version", "latest")),
         allowed_registries=(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from hardhull.admission.config import AdmissionConfig, ConfigError
 from hardhull.policy.base import LoadError, Policy
 from hardhull.policy.builtin import builtin_policies
-from hardhull.policy.loader import load_policies
+from hardhull.policy.loader import is_parameter_object, load_policies, read_paths
 from hardhull.policy.vulngate import VulnGateError
 
 
@@ -33,8 +33,10 @@ def load_admission_policies(config: AdmissionConfig) -> tuple[list[Policy], list
     policies: list[Policy] = list(builtins)
     if not config.policy_paths:
         return policies, []
-    loaded = load_policies([str(p) for p in config.policy_paths])
-    errors = loaded.errors
+    param_docs, param_errors = read_paths([str(p) for p in config.param_paths])
+    params = [d.obj for d in param_docs if is_parameter_object(d.obj)]
+    loaded = load_policies([str(p) for p in config.policy_paths], params)
+    errors = (*param_errors, *loaded.errors)
     fatal = [e for e in errors if e.fatal]
     if fatal:
         lines = "; ".join(f"{e.pos}: {e.message}" for e in fatal[:10])

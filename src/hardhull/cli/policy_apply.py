@@ -106,6 +106,15 @@ def _builtin_policies(config_path: Path) -> list[Policy]:
     "vulnerability scan is waited for here (no latency budget).",
 )
 @click.option(
+    "--params",
+    "param_paths",
+    multiple=True,
+    type=click.Path(),
+    help="Files or directories of parameter objects (ConfigMaps, custom resources) that "
+    "ValidatingAdmissionPolicy bindings and Kyverno CEL rules select with paramRef "
+    "(repeatable). Non-policy objects in the policy files themselves are candidates too.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["fail", "error", "warn", "none"]),
     default="fail",
@@ -117,6 +126,7 @@ def policy_apply(
     fmt: str,
     output: Path | None,
     builtins_config: Path | None,
+    param_paths: tuple[str, ...],
     fail_on: str,
 ) -> None:
     """Evaluate policies against manifests: one result per (policy, rule, resource).
@@ -125,14 +135,23 @@ def policy_apply(
     Examples:
       hardhull policy apply policies/ --resource k8s/ --format json
       hardhull policy apply --builtins admission.yaml --resource k8s/   # the webhook's set
+      hardhull policy apply vap.yaml --params limits-configmap.yaml --resource k8s/
     """
-    from hardhull.policy.loader import apply_policies, load_policies, load_resources
+    from hardhull.policy.loader import (
+        apply_policies,
+        is_parameter_object,
+        load_policies,
+        load_resources,
+        read_paths,
+    )
 
     if not policy_paths and builtins_config is None:
         raise UsageError("give policy files or directories, or --builtins CONFIG")
     policies: list[Policy] = _builtin_policies(builtins_config) if builtins_config else []
-    loaded = load_policies(policy_paths)
-    for err in loaded.errors:
+    param_docs, param_errors = read_paths(param_paths)
+    params = [d.obj for d in param_docs if is_parameter_object(d.obj)]
+    loaded = load_policies(policy_paths, params)
+    for err in [*param_errors, *loaded.errors]:
         click.echo(
             f"hardhull: {'error' if err.fatal else 'note'}: {err.pos}: {err.message}", err=True
         )

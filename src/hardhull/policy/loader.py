@@ -125,13 +125,27 @@ def is_kyverno(doc: Mapping[str, Any]) -> bool:
     return doc.get("apiVersion") in API_VERSIONS and doc.get("kind") in KINDS
 
 
+def is_parameter_object(doc: Mapping[str, Any]) -> bool:
+    """A Kubernetes object that is not a policy document (so it may be a policy's
+    parameter object)."""
+    api = str(doc.get("apiVersion", ""))
+    return (
+        bool(api and doc.get("kind"))
+        and not is_kyverno(doc)
+        and not api.startswith(("admissionregistration.k8s.io/", "policies.kyverno.io/"))
+    )
+
+
 def compile_documents(
     docs: Sequence[Document], params: Sequence[Mapping[str, Any]] = ()
 ) -> PolicySet:
-    """Compile the policy documents among ``docs``; others are ignored."""
+    """Compile the policy documents among ``docs``. The other objects among them (a
+    ConfigMap or custom resource next to its policy) are parameter objects that VAP
+    bindings' and Kyverno CEL rules' ``paramRef`` can select, with ``params``."""
     policies: list[Policy] = []
     errors: list[LoadError] = []
     cel_docs: list[tuple[Mapping[str, Any], SourcePos]] = []
+    params = [*params, *(d.obj for d in docs if is_parameter_object(d.obj))]
     for doc in docs:
         if is_kyverno(doc.obj):
             policy, errs = compile_policy(doc.obj, doc.pos, doc.rule_lines, params)

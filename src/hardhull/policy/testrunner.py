@@ -108,7 +108,8 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     except UsageError as exc:
         return [], [LoadError(SourcePos(str(file)), str(exc))]
     errors += perr + rerr
-    loaded = compile_documents(pdocs)
+    # As in the Kyverno CLI, parameter objects (paramRef) may be listed among the resources.
+    loaded = compile_documents(pdocs, [r.obj for r in resources])
     errors += list(loaded.errors)
     values, verr = load_values(test, file)
     errors += verr
