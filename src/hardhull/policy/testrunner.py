@@ -2,7 +2,9 @@
 
 A test names its policies and resources (paths relative to the test file) and the
 expected ``{policy, rule, resource(s), kind, result}`` tuples. Every policy is evaluated
-once per resource; each expected tuple is one case. A rule that did not apply to a
+once per resource; each expected tuple is one case. A namespaced resource without a
+namespace is evaluated in ``default`` (:mod:`hardhull.policy.scope`), as it would be
+created. A rule that did not apply to a
 resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
 ``autogen-cronjob-<rule>``) answer for the rule they were generated from.
 ``values`` (inline) or ``variables`` (a values file) are read by
@@ -28,6 +30,7 @@ from hardhull.policy import jsonpatch
 from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
 from hardhull.policy.kyverno.mutate import patched_input
 from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
+from hardhull.policy.scope import effective_namespace
 from hardhull.policy.testvalues import load_values
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
@@ -116,7 +119,7 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     actual: dict[tuple[str, str, str, str, str], str] = {}
     patched: dict[tuple[str, str, str, str], Any] = {}
     for res in resources:
-        ns = res.ref.namespace or ""
+        ns = effective_namespace(res.ref.kind, res.ref.namespace)
         kind, api_version, subresource = values.kind_of(res.ref.kind, res.ref.api_version)
         inp = AdmissionInput(
             obj=res.obj,
@@ -194,7 +197,7 @@ def _compare_patched(path: Path, mutated: Any, exp: Mapping[str, Any], name: str
     kind = str(exp.get("kind", ""))
     for res in wanted:
         same = res.ref.name == name and (not kind or res.ref.kind == kind)
-        if same and (not ns or (res.ref.namespace or "") == ns):
+        if same and (not ns or effective_namespace(res.ref.kind, res.ref.namespace) == ns):
             ops = jsonpatch.diff(res.obj, mutated)
             if not ops:
                 return ""

@@ -1,0 +1,107 @@
+"""``hardhull policy test`` behaviour found by running kyverno/policies' own suites.
+
+Each test is a small suite of our own, written from Kyverno's documented behaviour,
+that failed before the matching fix.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+from hardhull.policy.testrunner import run_test_file
+
+
+def _suite(tmp_path: Path, files: dict[str, str]) -> dict[tuple[str, str, str], str]:
+    for name, text in files.items():
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    cases, errors = run_test_file(tmp_path / "kyverno-test.yaml")
+    assert not [e for e in errors if e.fatal], errors
+    return {(c.rule, c.kind, c.resource): c.actual for c in cases}
+
+
+NS_POLICY = """\
+    apiVersion: kyverno.io/v1
+    kind: ClusterPolicy
+    metadata:
+      name: p
+    spec:
+      rules:
+      - name: cel-ns
+        match:
+          any:
+          - resources:
+              kinds: [ConfigMap]
+        validate:
+          cel:
+            expressions:
+            - expression: "namespaceObject.metadata.name != 'default'"
+      - name: jmespath-ns
+        match:
+          any:
+          - resources:
+              kinds: [ConfigMap]
+        validate:
+          deny:
+            conditions:
+              any:
+              - key: "{{ request.namespace }}"
+                operator: Equals
+                value: default
+      - name: cluster-kind
+        match:
+          any:
+          - resources:
+              kinds: [ClusterRole]
+        validate:
+          cel:
+            expressions:
+            - expression: "namespaceObject == null"
+    """
+
+NS_RESOURCES = """\
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: unset
+    ---
+    apiVersion: v1
+    kind: ConfigMap
+    metadata:
+      name: elsewhere
+      namespace: team-a
+    ---
+    apiVersion: rbac.authorization.k8s.io/v1
+    kind: ClusterRole
+    metadata:
+      name: reader
+    """
+
+NS_TEST = """\
+    name: ns
+    policies: [policy.yaml]
+    resources: [resources.yaml]
+    results:
+    - {policy: p, rule: cel-ns, kind: ConfigMap, resources: [unset], result: fail}
+    - {policy: p, rule: cel-ns, kind: ConfigMap, resources: [default/unset], result: fail}
+    - {policy: p, rule: cel-ns, kind: ConfigMap, resources: [team-a/elsewhere], result: pass}
+    - {policy: p, rule: jmespath-ns, kind: ConfigMap, resources: [unset], result: fail}
+    - {policy: p, rule: jmespath-ns, kind: ConfigMap, resources: [elsewhere], result: pass}
+    - {policy: p, rule: cluster-kind, kind: ClusterRole, resources: [reader], result: pass}
+    """
+
+
+def test_a_namespaced_resource_without_namespace_is_in_default(tmp_path: Path) -> None:
+    got = _suite(
+        tmp_path,
+        {"policy.yaml": NS_POLICY, "resources.yaml": NS_RESOURCES, "kyverno-test.yaml": NS_TEST},
+    )
+    assert got[("cel-ns", "ConfigMap", "unset")] == "fail"
+    assert got[("cel-ns", "ConfigMap", "default/unset")] == "fail"
+    assert got[("cel-ns", "ConfigMap", "team-a/elsewhere")] == "pass"
+    assert got[("jmespath-ns", "ConfigMap", "unset")] == "fail"
+    assert got[("jmespath-ns", "ConfigMap", "elsewhere")] == "pass"
+    # a cluster-scoped kind stays outside any namespace
+    assert got[("cluster-kind", "ClusterRole", "reader")] == "pass"
