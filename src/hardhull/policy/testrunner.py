@@ -6,7 +6,9 @@ once per resource; each expected tuple is one case. A namespaced resource withou
 namespace is evaluated in ``default`` (:mod:`hardhull.policy.scope`), as it would be
 created. A rule that did not apply to a
 resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
-``autogen-cronjob-<rule>``) answer for the rule they were generated from.
+``autogen-cronjob-<rule>``) answer for the rule they were generated from. A result
+that names no rule (``isValidatingPolicy`` results) is the policy's verdict: ``error``
+if a check errs, else ``fail`` if one fails, else ``pass`` if one passes, else ``skip``.
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
@@ -220,10 +222,17 @@ def _lookup(
     name: str,
     ns: str,
 ) -> str:
+    found: list[str] = []
     for (p, r, k, n, s), value in actual.items():
-        same = p == policy and r == rule and n == name
+        same = p == policy and (r == rule or not rule) and n == name
         if same and (not kind or k == kind) and (not ns or s == ns):
-            return value
+            if rule:
+                return value
+            found.append(value)
+    # no rule named (ValidatingPolicy results): the policy's verdict over its checks
+    for verdict in (Result.ERROR, Result.FAIL, Result.PASS):
+        if str(verdict) in found:
+            return str(verdict)
     return str(Result.SKIP)
 
 

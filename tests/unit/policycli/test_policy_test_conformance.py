@@ -105,3 +105,76 @@ def test_a_namespaced_resource_without_namespace_is_in_default(tmp_path: Path) -
     assert got[("jmespath-ns", "ConfigMap", "elsewhere")] == "pass"
     # a cluster-scoped kind stays outside any namespace
     assert got[("cluster-kind", "ClusterRole", "reader")] == "pass"
+
+
+VPOL = """\
+    apiVersion: policies.kyverno.io/v1
+    kind: ValidatingPolicy
+    metadata:
+      name: vp
+    spec:
+      validationActions: [Audit]
+      matchConstraints:
+        resourceRules:
+        - apiGroups: ['']
+          apiVersions: [v1]
+          operations: [CREATE, UPDATE]
+          resources: [pods]
+      validations:
+      - expression: "object.spec.containers.all(c, c.image.contains(':'))"
+      - expression: "object.spec.containers.all(c, !c.image.endsWith(':latest'))"
+    """
+
+VPOL_RESOURCES = """\
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: tagged}
+    spec:
+      containers: [{name: c, image: "nginx:1.27"}]
+    ---
+    apiVersion: v1
+    kind: Pod
+    metadata: {name: latest}
+    spec:
+      containers: [{name: c, image: "nginx:latest"}]
+    ---
+    apiVersion: apps/v1
+    kind: Deployment
+    metadata: {name: web}
+    spec:
+      template:
+        spec:
+          containers: [{name: c, image: "nginx:latest"}]
+    ---
+    apiVersion: v1
+    kind: Service
+    metadata: {name: svc}
+    """
+
+VPOL_TEST = """\
+    apiVersion: cli.kyverno.io/v1alpha1
+    kind: Test
+    metadata: {name: vpol}
+    policies: [policy.yaml]
+    resources: [resources.yaml]
+    results:
+    - {isValidatingPolicy: true, policy: vp, kind: Pod, resources: [tagged], result: pass}
+    - {isValidatingPolicy: true, policy: vp, kind: Pod, resources: [latest], result: fail}
+    - {isValidatingPolicy: true, policy: vp, kind: Deployment, resources: [web], result: fail}
+    - {isValidatingPolicy: true, policy: vp, kind: Service, resources: [svc], result: skip}
+    """
+
+
+def test_validating_policy_results_without_a_rule_are_the_policy_verdict(
+    tmp_path: Path,
+) -> None:
+    got = _suite(
+        tmp_path,
+        {"policy.yaml": VPOL, "resources.yaml": VPOL_RESOURCES, "kyverno-test.yaml": VPOL_TEST},
+    )
+    # one check passes and one fails for 'latest': the policy fails
+    assert got[("", "Pod", "latest")] == "fail"
+    assert got[("", "Pod", "tagged")] == "pass"
+    # the Deployment is checked through the generated Pod-controller variant
+    assert got[("", "Deployment", "web")] == "fail"
+    assert got[("", "Service", "svc")] == "skip"
