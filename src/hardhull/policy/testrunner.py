@@ -7,7 +7,8 @@ namespace is evaluated in ``default`` (:mod:`hardhull.policy.scope`), as it woul
 created. A rule that did not apply to a
 resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
 ``autogen-cronjob-<rule>``) answer for the rule they were generated from. A result
-that names no rule (``isValidatingPolicy`` results) is the policy's verdict: ``error``
+that names no rule, or is flagged as one of a rule-less policy kind
+(``isValidatingPolicy``, ``isValidatingAdmissionPolicy``, ...), is the policy's verdict: ``error``
 if a check errs, else ``fail`` if one fails, else ``pass`` if one passes, else ``skip``.
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
@@ -36,6 +37,17 @@ from hardhull.policy.scope import effective_namespace
 from hardhull.policy.testvalues import load_values
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
+# results of these policy kinds are matched on the policy alone (they have no rules;
+# a ``rule`` the result still names is not looked at)
+RULELESS_FLAGS = (
+    "isValidatingAdmissionPolicy",
+    "isValidatingPolicy",
+    "isImageValidatingPolicy",
+    "isMutatingAdmissionPolicy",
+    "isMutatingPolicy",
+    "isGeneratingPolicy",
+    "isDeletingPolicy",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,11 +163,10 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
         if exp.get("resource"):
             names.append(exp["resource"])
         pname = str(exp.get("policy", "")).rpartition("/")[2]
+        rule = "" if any(exp.get(flag) for flag in RULELESS_FLAGS) else str(exp.get("rule", ""))
         for rname in names:
             ns, _, short = str(rname).rpartition("/")
-            got = _lookup(
-                actual, pname, str(exp.get("rule", "")), str(exp.get("kind", "")), short, ns
-            )
+            got = _lookup(actual, pname, rule, str(exp.get("kind", "")), short, ns)
             detail = ""
             expected_file = exp.get("patchedResource") or exp.get("patchedResources")
             if expected_file and got != Result.ERROR:

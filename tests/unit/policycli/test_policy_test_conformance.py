@@ -178,3 +178,25 @@ def test_validating_policy_results_without_a_rule_are_the_policy_verdict(
     # the Deployment is checked through the generated Pod-controller variant
     assert got[("", "Deployment", "web")] == "fail"
     assert got[("", "Service", "svc")] == "skip"
+
+
+def test_a_rule_named_on_a_validating_policy_result_is_not_looked_at(tmp_path: Path) -> None:
+    flagged = """\
+        name: vpol-rule
+        policies: [policy.yaml]
+        resources: [resources.yaml]
+        results:
+        - {isValidatingPolicy: true, policy: vp, rule: old-name, kind: Pod,
+           resources: [latest], result: fail}
+        - {isValidatingPolicy: true, policy: vp, rule: old-name, kind: Pod,
+           resources: [tagged], result: pass}
+        - {policy: vp, rule: old-name, kind: Pod, resources: [latest], result: skip}
+        """
+    cases = _suite(
+        tmp_path,
+        {"policy.yaml": VPOL, "resources.yaml": VPOL_RESOURCES, "kyverno-test.yaml": flagged},
+    )
+    assert cases[("old-name", "Pod", "tagged")] == "pass"
+    got, _ = run_test_file(tmp_path / "kyverno-test.yaml")
+    # flagged: the policy's verdict; unflagged, the rule name must match (none does)
+    assert [c.actual for c in got if c.resource == "latest"] == ["fail", "skip"]
