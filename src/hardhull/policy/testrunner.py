@@ -10,6 +10,7 @@ resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``
 that names no rule, or is flagged as one of a rule-less policy kind
 (``isValidatingPolicy``, ``isValidatingAdmissionPolicy``, ...), is the policy's verdict: ``error``
 if a check errs, else ``fail`` if one fails, else ``pass`` if one passes, else ``skip``.
+A result for a policy that did not load is ``error`` (never a pass or a skip).
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
@@ -158,6 +159,7 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
                 inp = patched_input(inp, patch)
             patched[(policy.name, res.ref.kind, res.ref.name, ns)] = inp.obj
     cases: list[CaseResult] = []
+    loaded_names = {n for p in loaded.policies for n in (p.name, p.name.partition("/")[0])}
     for exp in test.get("results") or []:
         names = list(exp.get("resources") or [])
         if exp.get("resource"):
@@ -168,6 +170,9 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
             ns, _, short = str(rname).rpartition("/")
             got = _lookup(actual, pname, rule, str(exp.get("kind", "")), short, ns)
             detail = ""
+            if pname not in loaded_names:
+                # a policy that did not load (a load error names why) decides nothing
+                got, detail = str(Result.ERROR), f"policy {pname!r} was not loaded"
             expected_file = exp.get("patchedResource") or exp.get("patchedResources")
             if expected_file and got != Result.ERROR:
                 mutated = _find(patched, pname, str(exp.get("kind", "")), short, ns)

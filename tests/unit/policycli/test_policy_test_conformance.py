@@ -200,3 +200,31 @@ def test_a_rule_named_on_a_validating_policy_result_is_not_looked_at(tmp_path: P
     got, _ = run_test_file(tmp_path / "kyverno-test.yaml")
     # flagged: the policy's verdict; unflagged, the rule name must match (none does)
     assert [c.actual for c in got if c.resource == "latest"] == ["fail", "skip"]
+
+
+def test_results_of_a_policy_that_did_not_load_are_errors(tmp_path: Path) -> None:
+    unsupported = VPOL.replace(
+        "validations:",
+        "variables:\n      - name: cm\n"
+        '        expression: resource.Get("v1", "configmaps", "ns", "x")\n'
+        "      validations:",
+    )
+    expect_skip = """\
+        name: not-loaded
+        policies: [policy.yaml]
+        resources: [resources.yaml]
+        results:
+        - {isValidatingPolicy: true, policy: vp, kind: Service, resources: [svc], result: skip}
+        - {isValidatingPolicy: true, policy: vp, kind: Pod, resources: [tagged], result: pass}
+        """
+    for name, text in {
+        "policy.yaml": unsupported,
+        "resources.yaml": VPOL_RESOURCES,
+        "kyverno-test.yaml": expect_skip,
+    }.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    cases, errors = run_test_file(tmp_path / "kyverno-test.yaml")
+    assert any("resource" in e.message for e in errors)
+    # neither the expected skip nor the expected pass is granted
+    assert [c.actual for c in cases] == ["error", "error"]
+    assert all("not loaded" in c.detail for c in cases)
