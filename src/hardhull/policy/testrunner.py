@@ -10,7 +10,9 @@ resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``
 that names no rule, or is flagged as one of a rule-less policy kind
 (``isValidatingPolicy``, ``isValidatingAdmissionPolicy``, ...), is the policy's verdict: ``error``
 if a check errs, else ``fail`` if one fails, else ``pass`` if one passes, else ``skip``.
-A result for a policy that did not load is ``error`` (never a pass or a skip).
+A result for a policy that did not load is ``error`` (never a pass or a skip). A test
+that names inputs hardhull does not read (``userinfo``, ``exceptions``, ``context``, ...)
+gets a fatal load error, so it cannot pass as a whole.
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
@@ -38,6 +40,16 @@ from hardhull.policy.scope import effective_namespace
 from hardhull.policy.testvalues import load_values
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
+# test inputs hardhull does not read: a test naming one cannot pass (a fatal load error),
+# as its results may depend on them
+UNSUPPORTED_TEST_KEYS = (
+    "userinfo",
+    "exceptions",
+    "context",
+    "targetResources",
+    "clusterResources",
+    "checks",
+)
 # results of these policy kinds are matched on the policy alone (they have no rules;
 # a ``rule`` the result still names is not looked at)
 RULELESS_FLAGS = (
@@ -126,6 +138,11 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     except UsageError as exc:
         return [], [LoadError(SourcePos(str(file)), str(exc))]
     errors += perr + rerr
+    errors += [
+        LoadError(SourcePos(str(file)), f"{key}: not supported by hardhull policy test")
+        for key in UNSUPPORTED_TEST_KEYS
+        if test.get(key)
+    ]
     loaded = compile_documents(pdocs)
     errors += list(loaded.errors)
     values, verr = load_values(test, file)

@@ -228,3 +228,17 @@ def test_results_of_a_policy_that_did_not_load_are_errors(tmp_path: Path) -> Non
     # neither the expected skip nor the expected pass is granted
     assert [c.actual for c in cases] == ["error", "error"]
     assert all("not loaded" in c.detail for c in cases)
+
+
+def test_unsupported_test_inputs_are_fatal_load_errors(tmp_path: Path) -> None:
+    files = {
+        "policy.yaml": VPOL,
+        "resources.yaml": VPOL_RESOURCES,
+        "kyverno-test.yaml": VPOL_TEST.replace("results:", "userinfo: user.yaml\n    results:"),
+    }
+    for name, text in files.items():
+        (tmp_path / name).write_text(textwrap.dedent(text))
+    cases, errors = run_test_file(tmp_path / "kyverno-test.yaml")
+    fatal = [e.message for e in errors if e.fatal]
+    assert fatal == ["userinfo: not supported by hardhull policy test"]
+    assert len(cases) == 4  # the cases still run and are reported
