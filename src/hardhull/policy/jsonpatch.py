@@ -3,7 +3,9 @@
 Paths are RFC 6901 JSON Pointers (``~0`` is ``~``, ``~1`` is ``/``; ``-`` appends to a
 list). :func:`apply` never changes its input. Kyverno applies ``patchesJson6902`` with
 three leniencies, available as options here: ``remove`` of a missing path is a no-op,
-``add`` creates missing parent maps, and negative list indices count from the end.
+``add`` creates missing parents (maps, or lists where the next step is a list index), and
+negative list indices count from the end (``-1`` is the last element; adding at ``-1``
+appends).
 :func:`diff` computes a small patch that turns one document into another.
 """
 
@@ -87,24 +89,53 @@ def _index(token: str, size: int, *, adding: bool, opts: _Options) -> int:
         raise JsonPatchError(f"invalid list index {token!r}")
     index = int(token)
     if index < 0 and opts.lenient:
-        index += size
+        # -1 is the last element; when adding, the position after it (an append)
+        index += size + 1 if adding else size
     upper = size if adding else size - 1
     if index < 0 or index > upper:
         raise JsonPatchError(f"list index {token} is out of range")
     return index
 
 
+def _int_token(token: str) -> int | None:
+    body = token[1:] if token.startswith("-") else token
+    return int(token) if body.isdigit() else None
+
+
+def _new_container(following: str) -> Any:
+    """The container a lenient ``add`` creates for a missing path step: a list when
+    the step after it is a list index (``-``, ``-1`` or ``n``, padded with ``n``
+    nulls), else a map."""
+    index = _int_token(following)
+    if following == "-" or index is not None:
+        if index is not None and index < -1:
+            raise JsonPatchError(f"cannot create a list for index {following}")
+        return [None] * max(index or 0, 0)
+    return {}
+
+
 def _parent(doc: Any, tokens: list[str], opts: _Options, create: bool) -> Any:
     node = doc
-    for token in tokens[:-1]:
+    for i, token in enumerate(tokens[:-1]):
+        following = tokens[i + 1]
         if isinstance(node, dict):
             if token not in node:
                 if not create:
                     raise JsonPatchError(f"path /{'/'.join(tokens)}: {token!r} does not exist")
-                node[token] = {}
+                node[token] = _new_container(following)
             node = node[token]
         elif isinstance(node, list):
-            node = node[_index(token, len(node), adding=False, opts=opts)]
+            try:
+                node = node[_index(token, len(node), adding=False, opts=opts)]
+            except JsonPatchError:
+                if not create:
+                    raise
+                index = _int_token(token)
+                if index is not None and index > len(node):
+                    node.extend([None] * (index - len(node)))
+                new = _new_container(following)
+                node.insert(_index(token, len(node), adding=True, opts=opts), new)
+                node = new
         else:
             raise JsonPatchError(f"path /{'/'.join(tokens)}: {token!r} is not a container")
     return node

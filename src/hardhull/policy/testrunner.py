@@ -2,9 +2,17 @@
 
 A test names its policies and resources (paths relative to the test file) and the
 expected ``{policy, rule, resource(s), kind, result}`` tuples. Every policy is evaluated
-once per resource; each expected tuple is one case. A rule that did not apply to a
+once per resource; each expected tuple is one case. A namespaced resource without a
+namespace is evaluated in ``default`` (:mod:`hardhull.policy.scope`), as it would be
+created. A rule that did not apply to a
 resource counts as ``skip``. Results of auto-generated rules (``autogen-<rule>``,
-``autogen-cronjob-<rule>``) answer for the rule they were generated from.
+``autogen-cronjob-<rule>``) answer for the rule they were generated from. A result
+that names no rule, or is flagged as one of a rule-less policy kind
+(``isValidatingPolicy``, ``isValidatingAdmissionPolicy``, ...), is the policy's verdict: ``error``
+if a check errs, else ``fail`` if one fails, else ``pass`` if one passes, else ``skip``.
+A result for a policy that did not load is ``error`` (never a pass or a skip). A test
+that names inputs hardhull does not read (``userinfo``, ``exceptions``, ``context``, ...)
+gets a fatal load error, so it cannot pass as a whole.
 ``values`` (inline) or ``variables`` (a values file) are read by
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
@@ -28,9 +36,31 @@ from hardhull.policy import jsonpatch
 from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
 from hardhull.policy.kyverno.mutate import patched_input
 from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
+from hardhull.policy.scope import effective_namespace
 from hardhull.policy.testvalues import load_values
 
 TEST_FILE_NAMES = ("kyverno-test.yaml", "kyverno-test.yml")
+# test inputs hardhull does not read: a test naming one cannot pass (a fatal load error),
+# as its results may depend on them
+UNSUPPORTED_TEST_KEYS = (
+    "userinfo",
+    "exceptions",
+    "context",
+    "targetResources",
+    "clusterResources",
+    "checks",
+)
+# results of these policy kinds are matched on the policy alone (they have no rules;
+# a ``rule`` the result still names is not looked at)
+RULELESS_FLAGS = (
+    "isValidatingAdmissionPolicy",
+    "isValidatingPolicy",
+    "isImageValidatingPolicy",
+    "isMutatingAdmissionPolicy",
+    "isMutatingPolicy",
+    "isGeneratingPolicy",
+    "isDeletingPolicy",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +138,11 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     except UsageError as exc:
         return [], [LoadError(SourcePos(str(file)), str(exc))]
     errors += perr + rerr
+    errors += [
+        LoadError(SourcePos(str(file)), f"{key}: not supported by hardhull policy test")
+        for key in UNSUPPORTED_TEST_KEYS
+        if test.get(key)
+    ]
     # As in the Kyverno CLI, parameter objects (paramRef) may be listed among the resources.
     loaded = compile_documents(pdocs, [r.obj for r in resources])
     errors += list(loaded.errors)
@@ -117,7 +152,7 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     actual: dict[tuple[str, str, str, str, str], str] = {}
     patched: dict[tuple[str, str, str, str], Any] = {}
     for res in resources:
-        ns = res.ref.namespace or ""
+        ns = effective_namespace(res.ref.kind, res.ref.namespace)
         kind, api_version, subresource = values.kind_of(res.ref.kind, res.ref.api_version)
         inp = AdmissionInput(
             obj=res.obj,
@@ -142,17 +177,20 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
                 inp = patched_input(inp, patch)
             patched[(policy.name, res.ref.kind, res.ref.name, ns)] = inp.obj
     cases: list[CaseResult] = []
+    loaded_names = {n for p in loaded.policies for n in (p.name, p.name.partition("/")[0])}
     for exp in test.get("results") or []:
         names = list(exp.get("resources") or [])
         if exp.get("resource"):
             names.append(exp["resource"])
         pname = str(exp.get("policy", "")).rpartition("/")[2]
+        rule = "" if any(exp.get(flag) for flag in RULELESS_FLAGS) else str(exp.get("rule", ""))
         for rname in names:
             ns, _, short = str(rname).rpartition("/")
-            got = _lookup(
-                actual, pname, str(exp.get("rule", "")), str(exp.get("kind", "")), short, ns
-            )
+            got = _lookup(actual, pname, rule, str(exp.get("kind", "")), short, ns)
             detail = ""
+            if pname not in loaded_names:
+                # a policy that did not load (a load error names why) decides nothing
+                got, detail = str(Result.ERROR), f"policy {pname!r} was not loaded"
             expected_file = exp.get("patchedResource") or exp.get("patchedResources")
             if expected_file and got != Result.ERROR:
                 mutated = _find(patched, pname, str(exp.get("kind", "")), short, ns)
@@ -195,7 +233,7 @@ def _compare_patched(path: Path, mutated: Any, exp: Mapping[str, Any], name: str
     kind = str(exp.get("kind", ""))
     for res in wanted:
         same = res.ref.name == name and (not kind or res.ref.kind == kind)
-        if same and (not ns or (res.ref.namespace or "") == ns):
+        if same and (not ns or effective_namespace(res.ref.kind, res.ref.namespace) == ns):
             ops = jsonpatch.diff(res.obj, mutated)
             if not ops:
                 return ""
@@ -218,10 +256,17 @@ def _lookup(
     name: str,
     ns: str,
 ) -> str:
+    found: list[str] = []
     for (p, r, k, n, s), value in actual.items():
-        same = p == policy and r == rule and n == name
+        same = p == policy and (r == rule or not rule) and n == name
         if same and (not kind or k == kind) and (not ns or s == ns):
-            return value
+            if rule:
+                return value
+            found.append(value)
+    # no rule named (ValidatingPolicy results): the policy's verdict over its checks
+    for verdict in (Result.ERROR, Result.FAIL, Result.PASS):
+        if str(verdict) in found:
+            return str(verdict)
     return str(Result.SKIP)
 
 

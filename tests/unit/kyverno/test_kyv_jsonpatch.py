@@ -179,3 +179,27 @@ def test_diff_round_trips_on_random_documents() -> None:
         new = _random_edit(rnd, old) if rnd.random() < 0.8 else _random_value(rnd)
         ops = jsonpatch.diff(old, new)
         assert jsonpatch.equal(jsonpatch.apply(old, ops), new), (old, new, ops)
+
+
+def test_lenient_add_creates_missing_lists_and_appends_at_minus_one() -> None:
+    # Kyverno (json-patch with EnsurePathExistsOnAdd and negative indices): a missing
+    # step followed by a list index becomes a list; adding at -1 appends
+    doc = {"spec": {"template": {"spec": {}}}}
+    path = "/spec/template/spec/affinity/terms/-1/expressions/-1"
+    out = jsonpatch.apply(doc, [{"op": "add", "path": path, "value": {"key": "z"}}], lenient=True)
+    assert out["spec"]["template"]["spec"] == {
+        "affinity": {"terms": [{"expressions": [{"key": "z"}]}]}
+    }
+    existing = {"items": [1, 2]}
+    appended = jsonpatch.apply(
+        existing, [{"op": "add", "path": "/items/-1", "value": 3}], lenient=True
+    )
+    assert appended == {"items": [1, 2, 3]}
+    # a numeric step pads the new list with nulls up to the index
+    padded = jsonpatch.apply({}, [{"op": "add", "path": "/a/2/b", "value": 1}], lenient=True)
+    assert padded == {"a": [None, None, {"b": 1}]}
+    # still an error without the Kyverno leniency, and for an index below -1
+    with pytest.raises(JsonPatchError):
+        jsonpatch.apply(doc, [{"op": "add", "path": path, "value": 1}])
+    with pytest.raises(JsonPatchError):
+        jsonpatch.apply({}, [{"op": "add", "path": "/a/-2/b", "value": 1}], lenient=True)

@@ -7,8 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from hardhull.policy.base import LoadError, Policy, SourcePos
+from hardhull.policy.cel.autogen import autogen_specs
 from hardhull.policy.cel.match import MatchResources
-from hardhull.policy.cel.program import BodyBuilder
+from hardhull.policy.cel.program import Body, BodyBuilder
 from hardhull.policy.cel.vap import (
     BINDING_KIND,
     KYVERNO_KIND,
@@ -66,7 +67,10 @@ def load_cel_documents(
         kind = str(doc["kind"])
         if kind == KYVERNO_KIND:
             action = actions_of(spec.get("validationActions"))
-            policies.append(CelPolicy(name, kind, pos, body, constraints, None, action, None))
+            variants = _autogen_variants(spec, pos, name, errors)
+            policies.append(
+                CelPolicy(name, kind, pos, body, constraints, None, action, None, "", variants)
+            )
             continue
         seen.add(name)
         param_kind = spec.get("paramKind")
@@ -103,3 +107,20 @@ def load_cel_documents(
                     LoadError(bpos, f"binding refers to unknown policy {target!r}", False)
                 )
     return policies, errors
+
+
+def _autogen_variants(
+    spec: Mapping[str, Any], pos: SourcePos, name: str, errors: list[LoadError]
+) -> tuple[tuple[MatchResources, Body], ...]:
+    """The compiled Pod-controller variants of a Pod ValidatingPolicy."""
+    out: list[tuple[MatchResources, Body]] = []
+    for label, variant in autogen_specs(spec):
+        builder = BodyBuilder(variant, pos)
+        body = builder.build()
+        errors.extend(
+            LoadError(err.pos, f"{name} ({label}): {err.message}", err.fatal)
+            for err in builder.errors
+        )
+        if body is not None:
+            out.append((MatchResources.parse(variant["matchConstraints"]), body))
+    return tuple(out)

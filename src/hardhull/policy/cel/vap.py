@@ -67,20 +67,32 @@ class CelPolicy:
     action: Action
     param_ref: ParamRef | None
     binding: str = ""
+    # Pod-controller variants of a Pod ValidatingPolicy (hardhull.policy.cel.autogen)
+    autogen: tuple[tuple[MatchResources, Body], ...] = ()
+
+    def _body_for(self, inp: AdmissionInput) -> Body | None:
+        if self.binding_match is not None and not self.binding_match.matches(inp):
+            return None
+        if self.constraints.matches(inp):
+            return self.body
+        for constraints, body in self.autogen:
+            if constraints.matches(inp):
+                return body
+        return None
 
     def applies_to(self, inp: AdmissionInput) -> bool:
-        """Match constraints of the policy and of its binding."""
-        if not self.constraints.matches(inp):
-            return False
-        return self.binding_match is None or self.binding_match.matches(inp)
+        """Match constraints of the policy (or of a generated Pod-controller variant)
+        and of its binding."""
+        return self._body_for(inp) is not None
 
     def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
         """Results of every validation; ``[]`` when out of scope or a match condition is
         false."""
-        if not self.applies_to(inp):
+        body = self._body_for(inp)
+        if body is None:
             return []
         if self.param_ref is None:
-            return evaluate(self.body, inp, inp.params, policy=self.name, action=self.action)
+            return evaluate(body, inp, inp.params, policy=self.name, action=self.action)
         params = [inp.params] if inp.params is not None else self.param_ref.resolve(inp)
         if not params:
             if self.param_ref.deny_when_missing:
@@ -91,9 +103,7 @@ class CelPolicy:
         results: list[RuleResult] = []
         for p in params:
             suffix = "" if len(params) == 1 else f"@{_param_name(p)}"
-            results += evaluate(
-                self.body, inp, p, policy=self.name, action=self.action, suffix=suffix
-            )
+            results += evaluate(body, inp, p, policy=self.name, action=self.action, suffix=suffix)
         return results
 
 

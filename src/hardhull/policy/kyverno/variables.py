@@ -143,6 +143,42 @@ class _KyvernoFunctions(functions.Functions):
     def _func_compare(self, a: str, b: str) -> int:
         return (a > b) - (a < b)
 
+    @functions.signature({"types": ["string"]}, {"types": ["string"]})
+    def _func_trim_prefix(self, s: str, prefix: str) -> str:
+        return s[len(prefix) :] if prefix and s.startswith(prefix) else s
+
+    @functions.signature({"types": ["string"]})
+    def _func_to_boolean(self, s: str) -> bool:
+        low = s.strip().lower()
+        if low not in ("true", "false"):
+            raise VariableError(f"to_boolean: {s!r} is not 'true' or 'false'")
+        return low == "true"
+
+    @functions.signature({"types": ["string"]})
+    def _func_path_canonicalize(self, path: str) -> str:
+        return _canonical_path(path)
+
+
+def _canonical_path(path: str) -> str:
+    """Go's ``filepath.Clean`` for slash paths: collapse ``//``, drop ``.``, resolve
+    ``..``; ``""`` becomes ``.``."""
+    rooted = path.startswith("/")
+    parts: list[str] = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts and parts[-1] != "..":
+                parts.pop()
+            elif not rooted:
+                parts.append("..")
+            continue
+        parts.append(part)
+    body = "/".join(parts)
+    if rooted:
+        return "/" + body
+    return body or "."
+
 
 def _arith(a: Any, b: Any, op: str) -> Any:
     if not isinstance(a, int | float) or not isinstance(b, int | float):
@@ -158,17 +194,41 @@ def _arith(a: Any, b: Any, op: str) -> Any:
     return a / b
 
 
-_OPTIONS = jmespath.Options(custom_functions=_KyvernoFunctions())
+_FUNCTIONS = _KyvernoFunctions()
+_OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
+
+
+def _unknown_functions(node: Any) -> list[str]:
+    """Names of the functions ``node`` (a parsed JMESPath AST) calls that hardhull does
+    not implement."""
+    out: list[str] = []
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Mapping):
+            continue
+        if item.get("type") == "function_expression":
+            name = str(item.get("value"))
+            if name not in _FUNCTIONS.FUNCTION_TABLE and name not in out:
+                out.append(name)
+        stack.extend(item.get("children") or [])
+    return sorted(out)
 
 
 @functools.lru_cache(maxsize=8192)
 def compile_expr(expr: str) -> Any:
-    """Compile one JMESPath expression (cached: compile once, evaluate many)."""
+    """Compile one JMESPath expression (cached: compile once, evaluate many). A call of
+    a function hardhull does not implement is an error here, at load time."""
     text = expr.strip()
     try:
-        return jmespath.compile(text)
+        compiled = jmespath.compile(text)
     except jmespath.exceptions.JMESPathError as exc:
         raise VariableError(f"JMESPath {text!r} does not compile: {exc}") from exc
+    unknown = _unknown_functions(getattr(compiled, "parsed", None))
+    if unknown:
+        names = ", ".join(unknown)
+        raise VariableError(f"JMESPath {text!r}: unsupported function(s) {names}")
+    return compiled
 
 
 def _fields(node: Mapping[str, Any]) -> tuple[str, ...] | None:
