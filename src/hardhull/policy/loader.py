@@ -9,7 +9,7 @@ are read here too, with their file and line, for ``policy apply`` and ``policy t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from hardhull.errors import UsageError
 from hardhull.model import Resource, ResourceRef
 from hardhull.policy.base import AdmissionInput, LoadError, Policy, RuleResult, SourcePos
 from hardhull.policy.kyverno import API_VERSIONS, KINDS, compile_policy
+from hardhull.policy.kyverno.engine import KyvernoPolicy
 from hardhull.policy.kyverno.mutate import patched_input
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -217,10 +218,44 @@ def load_resources(paths: Iterable[str]) -> tuple[list[Resource], list[LoadError
     return out, errors
 
 
+def evaluate_in_cli_order(
+    policies: Sequence[Policy],
+    inp: AdmissionInput,
+    prepare: Callable[[Policy, AdmissionInput], AdmissionInput] | None = None,
+) -> tuple[list[tuple[Policy, list[RuleResult]]], dict[str, Any]]:
+    """Evaluate as the Kyverno CLI does (``kyverno apply``/``test``): first the mutate
+    rules of every policy, in order, each on the object the previous ones left, then every
+    policy's other rules on the final object. Returns the (policy, results) steps and the
+    object as it was after each policy's mutations, by policy name. ``prepare`` adapts
+    the input for one policy (a test's values)."""
+
+    def ready(policy: Policy, current: AdmissionInput) -> AdmissionInput:
+        return prepare(policy, current) if prepare is not None else current
+
+    steps: list[tuple[Policy, list[RuleResult]]] = []
+    after: dict[str, Any] = {}
+    for policy in policies:
+        if isinstance(policy, KyvernoPolicy) and policy.mutates and policy.applies_to(inp):
+            found = list(policy.evaluate(ready(policy, inp), only="mutate"))
+            steps.append((policy, found))
+            patch = [op for r in found for op in r.patch]
+            if patch:
+                inp = patched_input(inp, patch)
+        after[policy.name] = inp.obj
+    for policy in policies:
+        if not policy.applies_to(inp):
+            continue
+        if isinstance(policy, KyvernoPolicy) and policy.mutates:
+            steps.append((policy, list(policy.evaluate(ready(policy, inp), only="validate"))))
+        else:
+            steps.append((policy, list(policy.evaluate(ready(policy, inp)))))
+    return steps, after
+
+
 def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) -> list[RuleResult]:
     """Every applicable policy's verdicts for each resource, evaluated as a CREATE
-    (what ``hardhull policy apply`` reports): one result per (policy, rule, resource).
-    Policies apply in order; each sees the resource as earlier mutate rules left it."""
+    (what ``hardhull policy apply`` reports): one result per (policy, rule, resource),
+    in the Kyverno CLI's order (:func:`evaluate_in_cli_order`)."""
     results: list[RuleResult] = []
     for res in resources:
         inp = AdmissionInput(
@@ -231,11 +266,6 @@ def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) ->
             name=res.ref.name,
             ref=res.ref,
         )
-        for policy in policies:
-            if policy.applies_to(inp):
-                found = list(policy.evaluate(inp))
-                results.extend(found)
-                patch = [op for r in found for op in r.patch]
-                if patch:
-                    inp = patched_input(inp, patch)
+        steps, _ = evaluate_in_cli_order(policies, inp)
+        results.extend(r for _, found in steps for r in found)
     return results

@@ -17,11 +17,12 @@ gets a fatal load error, so it cannot pass as a whole.
 :mod:`hardhull.policy.testvalues`: global, per-policy resource and rule values,
 ``foreachValues``, namespace labels / objects and subresources.
 
-Policies apply to each resource in order, each seeing the object as the previous
-policies' mutate rules left it. A result with ``patchedResource`` (or
-``patchedResources``) names a file holding the expected mutated resource: the case fails
-(actual ``fail``, with the first differing path) when the resource as the policy left it
-differs from it, as ``kyverno test`` does.
+Policies run in the Kyverno CLI's order (:func:`~hardhull.policy.loader.evaluate_in_cli_order`):
+every policy's mutate rules first, then the validate rules on the mutated object. A
+result with ``patchedResource`` (or ``patchedResources``) names a file holding the
+expected mutated resource: the case fails (actual ``fail``, with the first differing
+path) when the resource as the policy's mutate rules left it differs from it, as
+``kyverno test`` does.
 """
 
 from __future__ import annotations
@@ -34,8 +35,13 @@ from typing import Any
 from hardhull.errors import UsageError
 from hardhull.policy import jsonpatch
 from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
-from hardhull.policy.kyverno.mutate import patched_input
-from hardhull.policy.loader import compile_documents, load_resources, parse_documents, read_paths
+from hardhull.policy.loader import (
+    compile_documents,
+    evaluate_in_cli_order,
+    load_resources,
+    parse_documents,
+    read_paths,
+)
 from hardhull.policy.scope import effective_namespace
 from hardhull.policy.testvalues import load_values
 
@@ -165,17 +171,17 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
             namespace_obj=values.namespace_obj(ns),
             ref=res.ref,
         )
-        for policy in loaded.policies:
-            results = list(policy.evaluate(values.input_for(inp, policy.name)))
+        steps, after = evaluate_in_cli_order(
+            loaded.policies, inp, lambda policy, current: values.input_for(current, policy.name)
+        )
+        for policy, results in steps:
             for r in results:
                 for rule in _rule_names(r.rule):
                     key = _key(policy.name, rule, res.ref.kind, res.ref.name, ns)
                     if key not in actual or actual[key] == Result.SKIP:
                         actual[key] = str(r.result)
-            patch = [op for r in results for op in r.patch]
-            if patch:
-                inp = patched_input(inp, patch)
-            patched[(policy.name, res.ref.kind, res.ref.name, ns)] = inp.obj
+        for name, obj in after.items():
+            patched[(name, res.ref.kind, res.ref.name, ns)] = obj
     cases: list[CaseResult] = []
     loaded_names = {n for p in loaded.policies for n in (p.name, p.name.partition("/")[0])}
     for exp in test.get("results") or []:

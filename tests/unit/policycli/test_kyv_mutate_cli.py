@@ -117,3 +117,50 @@ def test_apply_reports_mutate_results(tmp_path: Path) -> None:
     assert by[("plain", "broken-patch")][0] == "error"
     assert "test failed at /metadata/name" in by[("plain", "broken-patch")][1]
     assert result.exit_code == 1  # --fail-on error
+
+
+LABEL_POLICIES = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: require-team}
+spec:
+  rules:
+  - name: check-team
+    match: {any: [{resources: {kinds: [ConfigMap]}}]}
+    validate:
+      message: a team label is required
+      pattern: {metadata: {labels: {team: "?*"}}}
+---
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: default-team}
+spec:
+  rules:
+  - name: add-team
+    match: {any: [{resources: {kinds: [ConfigMap]}}]}
+    mutate:
+      patchStrategicMerge: {metadata: {labels: {+(team): platform}}}
+  - name: check-team-here-too
+    match: {any: [{resources: {kinds: [ConfigMap]}}]}
+    validate:
+      pattern: {metadata: {labels: {team: "?*"}}}
+"""
+
+
+def test_validation_sees_every_mutation_as_in_the_kyverno_cli(tmp_path: Path) -> None:
+    # As `kyverno apply`/`kyverno test`: all mutate rules first (the later policy's too),
+    # then every validate rule on the mutated object, whatever the policy order.
+    (tmp_path / "policies.yaml").write_text(LABEL_POLICIES)
+    (tmp_path / "cm.yaml").write_text("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n")
+    result = CliRunner().invoke(
+        cli,
+        ["policy", "apply", str(tmp_path / "policies.yaml"), "--resource",
+         str(tmp_path / "cm.yaml"), "--format", "json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = [(r["policy"], r["rule"], r["result"]) for r in json.loads(result.stdout)]
+    assert rows == [
+        ("default-team", "add-team", "pass"),
+        ("require-team", "check-team", "pass"),
+        ("default-team", "check-team-here-too", "pass"),
+    ]

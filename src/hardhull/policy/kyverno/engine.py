@@ -304,14 +304,22 @@ class KyvernoPolicy:
         """Namespaced ``Policy`` objects only see their own namespace."""
         return not (self.kind == "Policy" and self.namespace and inp.namespace != self.namespace)
 
-    def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]:
-        """One result per rule whose match/exclude selects ``inp``."""
+    @property
+    def mutates(self) -> bool:
+        """Whether any rule is a mutate rule."""
+        return any("mutate" in rule.spec for rule in self.rules)
+
+    def evaluate(self, inp: AdmissionInput, only: str = "") -> Sequence[RuleResult]:
+        """One result per rule whose match/exclude selects ``inp`` (``only="mutate"`` or
+        ``"validate"``: just those rules, for the Kyverno CLI's two passes)."""
         if not self.applies_to(inp):
             return []
         out: list[RuleResult] = []
         base: dict[str, Any] | None = None  # the request's context, built once, on demand
         seen = inp  # what mutate rules see: the object as earlier mutate rules left it
         for rule in self.rules:
+            if only and ("mutate" in rule.spec) != (only == "mutate"):
+                continue
             target = seen if "mutate" in rule.spec else inp
             if rule.kinds is not None and target.kind not in rule.kinds:
                 continue
