@@ -2,13 +2,12 @@
 
 A string that is exactly one ``{{ expr }}`` becomes the typed JMESPath result; a string
 with several (or with text around them) gets each result interpolated as text (JSON for
-non-strings). ``\\{{`` escapes a brace. Kyverno's custom JMESPath functions that real
-policies use are registered here (``to_upper``, ``split``, ``regex_match``, ...).
+non-strings). ``\\{{`` escapes a brace. Kyverno's custom JMESPath functions
+(:mod:`hardhull.policy.kyverno.jmes_functions`) are registered here.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import re
@@ -17,11 +16,10 @@ from typing import Any
 
 import jmespath
 import jmespath.exceptions
-import yaml
-from jmespath import functions
 
 from hardhull.errors import HardhullError
-from hardhull.policy.kyverno.values import compare, wildcard_match
+from hardhull.policy.kyverno.jmes_functions import KyvernoFunctions
+from hardhull.policy.kyverno.values import compare
 
 _VAR = re.compile(r"(?<!\\)\{\{(.*?)\}\}", re.DOTALL)
 
@@ -30,171 +28,7 @@ class VariableError(HardhullError):
     """A ``{{ }}`` expression does not compile or cannot be evaluated."""
 
 
-class _KyvernoFunctions(functions.Functions):
-    """The Kyverno JMESPath extensions hardhull supports."""
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_upper(self, s: str) -> str:
-        return s.upper()
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_lower(self, s: str) -> str:
-        return s.lower()
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_trim(self, s: str, cut: str) -> str:
-        return s.strip(cut)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_split(self, s: str, sep: str) -> list[str]:
-        return s.split(sep)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_equal_fold(self, a: str, b: str) -> bool:
-        return a.casefold() == b.casefold()
-
-    @functions.signature(
-        {"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]}
-    )
-    def _func_replace(self, s: str, old: str, new: str, n: float) -> str:
-        return s.replace(old, new, int(n))
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
-    def _func_replace_all(self, s: str, old: str, new: str) -> str:
-        return s.replace(old, new)
-
-    @functions.signature({"types": ["string"]}, {"types": ["number"]})
-    def _func_truncate(self, s: str, n: float) -> str:
-        return s[: int(n)]
-
-    @functions.signature({"types": ["string"]}, {"types": ["string", "number"]})
-    def _func_regex_match(self, rx: str, s: str | float) -> bool:
-        return re.search(rx, str(s)) is not None
-
-    @functions.signature(
-        {"types": ["string"]}, {"types": ["string", "number"]}, {"types": ["string", "number"]}
-    )
-    def _func_regex_replace_all(self, rx: str, s: str | float, repl: str | float) -> str:
-        return re.sub(rx, re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(repl)), str(s))
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_pattern_match(self, pattern: str, s: str) -> bool:
-        return wildcard_match(pattern, s)
-
-    @functions.signature({"types": ["string"]})
-    def _func_base64_decode(self, s: str) -> str:
-        return base64.b64decode(s).decode("utf-8", "replace")
-
-    @functions.signature({"types": ["string"]})
-    def _func_base64_encode(self, s: str) -> str:
-        return base64.b64encode(s.encode()).decode()
-
-    @functions.signature({"types": ["string"]})
-    def _func_parse_json(self, s: str) -> Any:
-        return json.loads(s)
-
-    @functions.signature({"types": ["string"]})
-    def _func_parse_yaml(self, s: str) -> Any:
-        return yaml.safe_load(s)
-
-    @functions.signature({"types": ["object"]}, {"types": ["string"]}, {"types": ["string"]})
-    def _func_items(self, obj: Mapping[str, Any], k: str, v: str) -> list[dict[str, Any]]:
-        return [{k: key, v: val} for key, val in sorted(obj.items())]
-
-    @functions.signature({"types": ["array"]}, {"types": ["array"]})
-    def _func_object_from_lists(self, keys: list[Any], vals: list[Any]) -> dict[str, Any]:
-        return {str(k): (vals[i] if i < len(vals) else None) for i, k in enumerate(keys)}
-
-    @functions.signature({"types": ["object", "array"]}, {"types": ["string", "number"]})
-    def _func_lookup(self, coll: Any, key: Any) -> Any:
-        if isinstance(coll, dict):
-            return coll.get(key)
-        i = int(key)
-        return coll[i] if 0 <= i < len(coll) else None
-
-    @functions.signature({"types": ["object"]}, {"types": ["object"]})
-    def _func_label_match(self, selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-        return all(labels.get(k) == v for k, v in selector.items())
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_add(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "+")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_subtract(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "-")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_multiply(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "*")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_divide(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "/")
-
-    @functions.signature({"types": ["array"]})
-    def _func_sum(self, items: list[Any]) -> Any:
-        total: Any = 0
-        for item in items:
-            total = _arith(total, item, "+")
-        return total
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_compare(self, a: str, b: str) -> int:
-        return (a > b) - (a < b)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_trim_prefix(self, s: str, prefix: str) -> str:
-        return s[len(prefix) :] if prefix and s.startswith(prefix) else s
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_boolean(self, s: str) -> bool:
-        low = s.strip().lower()
-        if low not in ("true", "false"):
-            raise VariableError(f"to_boolean: {s!r} is not 'true' or 'false'")
-        return low == "true"
-
-    @functions.signature({"types": ["string"]})
-    def _func_path_canonicalize(self, path: str) -> str:
-        return _canonical_path(path)
-
-
-def _canonical_path(path: str) -> str:
-    """Go's ``filepath.Clean`` for slash paths: collapse ``//``, drop ``.``, resolve
-    ``..``; ``""`` becomes ``.``."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    body = "/".join(parts)
-    if rooted:
-        return "/" + body
-    return body or "."
-
-
-def _arith(a: Any, b: Any, op: str) -> Any:
-    if not isinstance(a, int | float) or not isinstance(b, int | float):
-        raise VariableError(f"arithmetic on non-numbers ({a!r} {op} {b!r}) is unsupported")
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if b == 0:
-        raise VariableError("division by zero")
-    return a / b
-
-
-_FUNCTIONS = _KyvernoFunctions()
+_FUNCTIONS = KyvernoFunctions()
 _OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
 
 
@@ -273,7 +107,13 @@ def query(expr: str, data: Mapping[str, Any]) -> Any:
         return compile_expr(text).search(data, options=_OPTIONS)
     except VariableError:
         raise
-    except (jmespath.exceptions.JMESPathError, ValueError, TypeError, KeyError) as exc:
+    except (
+        HardhullError,
+        jmespath.exceptions.JMESPathError,
+        ValueError,
+        TypeError,
+        KeyError,
+    ) as exc:
         raise VariableError(f"JMESPath {text!r} failed: {exc}") from exc
 
 
