@@ -12,12 +12,14 @@ import functools
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 import jmespath.exceptions
+from jmespath.visitor import TreeInterpreter
 
 from hardhull.errors import HardhullError
+from hardhull.policy.kyverno.jmes_extra import go_regex, semver_compare
 from hardhull.policy.kyverno.jmes_functions import KyvernoFunctions
 from hardhull.policy.kyverno.values import compare
 
@@ -30,6 +32,15 @@ class VariableError(HardhullError):
 
 _FUNCTIONS = KyvernoFunctions()
 _OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
+_KYVERNO_NAMES = frozenset(n[6:] for n in vars(KyvernoFunctions) if n.startswith("_func_"))
+# the argument holding a regex (or semver range) that is checked at load time when constant
+_PATTERN_ARGS = {
+    "regex_match": 0,
+    "regex_replace_all": 0,
+    "regex_replace_all_literal": 0,
+    "random": 0,
+    "semver_compare": 1,
+}
 
 
 def _unknown_functions(node: Any) -> list[str]:
@@ -62,7 +73,47 @@ def compile_expr(expr: str) -> Any:
     if unknown:
         names = ", ".join(unknown)
         raise VariableError(f"JMESPath {text!r}: unsupported function(s) {names}")
+    _check_constant_calls(getattr(compiled, "parsed", None), text)
     return compiled
+
+
+def _literal(node: Any) -> bool:
+    """A literal argument that no later ``{{ }}`` substitution can change."""
+    return (
+        isinstance(node, Mapping)
+        and node.get("type") == "literal"
+        and "{{" not in json.dumps(node.get("value"))
+    )
+
+
+def _check_constant_calls(node: Any, text: str) -> None:
+    """A Kyverno function call whose arguments are all constants and that fails
+    (``divide('1Gi', `0`)``), or whose constant regex / semver range / random pattern
+    is malformed, would fail at every evaluation: report it when compiling."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Mapping):
+            continue
+        children = item.get("children") or []
+        stack.extend(children)
+        name = item.get("value")
+        if item.get("type") != "function_expression" or name not in _KYVERNO_NAMES:
+            continue
+        try:
+            if children and all(_literal(c) for c in children):
+                TreeInterpreter(_OPTIONS).visit(cast(Any, item), {})
+                continue
+            index = _PATTERN_ARGS.get(str(name))
+            if index is None or index >= len(children) or not _literal(children[index]):
+                continue
+            value = children[index]["value"]
+            if isinstance(value, str) and name == "semver_compare":
+                semver_compare("0.0.0", value)
+            elif isinstance(value, str):
+                go_regex(value, str(name))
+        except (HardhullError, jmespath.exceptions.JMESPathError, ValueError, TypeError) as exc:
+            raise VariableError(f"JMESPath {text!r}: {exc}") from exc
 
 
 def _fields(node: Mapping[str, Any]) -> tuple[str, ...] | None:
