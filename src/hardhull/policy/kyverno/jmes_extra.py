@@ -81,17 +81,21 @@ _POSIX = {
 _PERL_ONLY = re.compile(r"\(\?(?:=|!|<=|<!)|\\[1-9]")
 
 
+def _python_syntax(pattern: str) -> str:
+    text = pattern.replace("\\z", "\\Z").replace("(?<", "(?P<")
+    for name, body in _POSIX.items():
+        text = text.replace(f"[:{name}:]", body)
+    return text
+
+
 @functools.lru_cache(maxsize=1024)
 def go_regex(pattern: str, fn: str) -> re.Pattern[str]:
     """Compile an RE2 pattern with Python's engine (``\\z``, ``(?<name>``, POSIX
     classes translated; look-around and back-references refused, as RE2 does)."""
     if _PERL_ONLY.search(pattern):
         raise fn_error(fn, f"error parsing regexp: invalid or unsupported Perl syntax: {pattern!r}")
-    text = pattern.replace("\\z", "\\Z").replace("(?<", "(?P<")
-    for name, body in _POSIX.items():
-        text = text.replace(f"[:{name}:]", body)
     try:
-        return re.compile(text)
+        return re.compile(_python_syntax(pattern))
     except re.error as exc:
         raise fn_error(fn, f"error parsing regexp: {exc}") from None
 
@@ -415,9 +419,9 @@ def random_string(pattern: str) -> str:
         raise fn_error("random", "no pattern provided")
     go_regex(pattern, "random")
     try:
-        gen = _Gen(pattern)
+        gen = _Gen(_python_syntax(pattern))
         tree = gen.alt()
-        if gen.i != len(pattern):
+        if gen.i != len(gen.s):
             raise ValueError("unbalanced ')'")
         return gen.render(tree)
     except (ValueError, IndexError) as exc:
