@@ -671,6 +671,11 @@ STRINGS = [
     ("base64_decode('SGVsbG8sIHdvcmxkIQ==')", "Hello, world!"),
     ("base64_decode('SGVsbG8s\nIHdvcmxkIQ==')", "Hello, world!"),
     ("base64_encode('Hello, world!')", "SGVsbG8sIHdvcmxkIQ=="),
+    (
+        "sha256('alertmanager-kube-prometheus-stack-alertmanager')",
+        "75c07bb807f2d80a85d34880b8af0c5f29f7c27577076ed5d0e4b427dee7dbcc",
+    ),
+    ("md5('')", "d41d8cd98f00b204e9800998ecf8427e"),
 ]
 
 

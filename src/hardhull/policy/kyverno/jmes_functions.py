@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 import math
 import time
@@ -200,6 +201,14 @@ class KyvernoFunctions(functions.Functions):
     @functions.signature(_STR)
     def _func_base64_encode(self, s: str) -> str:
         return base64.b64encode(s.encode()).decode()
+
+    @functions.signature(_STR)
+    def _func_sha256(self, s: str) -> str:
+        return hashlib.sha256(s.encode()).hexdigest()
+
+    @functions.signature(_STR)
+    def _func_md5(self, s: str) -> str:
+        return hashlib.md5(s.encode(), usedforsecurity=False).hexdigest()
 
     # ---------------------------------------------------------------- patterns
 
