@@ -22,6 +22,7 @@ import yaml
 from jmespath import functions
 
 from hardhull.policy.kyverno import gotime, jmes_arith
+from hardhull.policy.kyverno.goduration import DurationError, format_duration, parse_duration
 from hardhull.policy.kyverno.jmes_extra import (
     FunctionError,
     fn_error,
@@ -29,9 +30,9 @@ from hardhull.policy.kyverno.jmes_extra import (
     go_regex,
     go_string,
     image_normalize,
-    random_string,
     semver_compare,
 )
+from hardhull.policy.kyverno.jmes_random import random_string
 from hardhull.policy.kyverno.values import wildcard_match
 from hardhull.policy.kyverno.x509decode import x509_decode
 
@@ -122,8 +123,8 @@ def _time_arg(fn: str, text: str) -> gotime.GoTime:
 
 def _duration_arg(fn: str, text: str) -> int:
     try:
-        return jmes_arith.parse_duration(text)
-    except jmes_arith.DurationError as exc:
+        return parse_duration(text)
+    except DurationError as exc:
         raise fn_error(fn, str(exc)) from None
 
 
@@ -324,7 +325,7 @@ class KyvernoFunctions(functions.Functions):
             t2 = gotime.parse(lay, end) if end else _now()
         except gotime.TimeError as exc:
             raise fn_error("time_since", str(exc)) from None
-        return jmes_arith.format_duration(t2.ns - t1.ns)
+        return format_duration(t2.ns - t1.ns)
 
     @functions.signature()
     def _func_time_now(self) -> str:
@@ -363,7 +364,7 @@ class KyvernoFunctions(functions.Functions):
     @functions.signature(_STR, _STR)
     def _func_time_diff(self, a: str, b: str) -> str:
         t1, t2 = _time_arg("time_diff", a), _time_arg("time_diff", b)
-        return jmes_arith.format_duration(t2.ns - t1.ns)
+        return format_duration(t2.ns - t1.ns)
 
     @functions.signature(_STR, _STR)
     def _func_time_before(self, a: str, b: str) -> bool:
