@@ -35,12 +35,12 @@ from hardhull.errors import HardhullError
 from hardhull.policy.kyverno.goduration import DurationError, format_duration, parse_duration
 
 
-class ArithmeticError_(HardhullError):
+class ArithmeticFailure(HardhullError):
     """A Kyverno arithmetic function failed (bad operands, mismatch, zero divisor)."""
 
 
-def _err(fn: str, msg: str) -> ArithmeticError_:
-    return ArithmeticError_(f"JMESPath function '{fn}': {msg}")
+def _err(fn: str, msg: str) -> ArithmeticFailure:
+    return ArithmeticFailure(f"JMESPath function '{fn}': {msg}")
 
 
 # ---------------------------------------------------------------- quantities
@@ -197,7 +197,7 @@ def go_float_text(x: float) -> str:
 def _scalar_quantity(x: float | int) -> Quantity:
     q = parse_quantity(go_float_text(float(x)))
     if q is None:  # inf / nan
-        raise ArithmeticError_(f"quantities must match the regular expression: {x!r}")
+        raise ArithmeticFailure(f"quantities must match the regular expression: {x!r}")
     return q
 
 

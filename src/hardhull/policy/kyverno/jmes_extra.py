@@ -1,8 +1,7 @@
 """Helpers of Kyverno's JMESPath functions that mimic Go libraries: RE2 patterns and
 ``$1``/``${name}`` replacement templates (``regexp``), number-to-string conversion
-(``strconv.FormatFloat(f, 'f', -1, 32)``), ``blang/semver`` ranges, image references
-(``distribution/reference`` with Kyverno's default registry) and regex-shaped random
-strings (``goregen``).
+(``strconv.FormatFloat(f, 'f', -1, 32)``), ``blang/semver`` ranges and image references
+(``distribution/reference`` with Kyverno's default registry).
 """
 
 from __future__ import annotations

@@ -34,7 +34,6 @@ from hardhull.policy.kyverno.jmes_extra import (
 )
 from hardhull.policy.kyverno.jmes_random import random_string
 from hardhull.policy.kyverno.values import wildcard_match
-from hardhull.policy.kyverno.x509decode import x509_decode
 
 if TYPE_CHECKING:
     from jmespath.functions import _Signature
@@ -403,6 +402,9 @@ class KyvernoFunctions(functions.Functions):
 
     @functions.signature(_STR)
     def _func_x509_decode(self, text: str) -> dict[str, Any]:
+        # imported on first use: cryptography's x509 module costs ~40 ms to load
+        from hardhull.policy.kyverno.x509decode import x509_decode
+
         try:
             return x509_decode(text)
         except FunctionError as exc:
