@@ -732,6 +732,9 @@ REGEX = [
         "harbor.corp.org/nginx:1",
     ),
     ("regex_replace_all('5', `15`, `6`)", {}, "16"),
+    # Go skips an empty match right after a match (Python's re.sub would give -b--c-)
+    ("regex_replace_all('a*', 'baaac', '-')", {}, "-b-c-"),
+    ("regex_replace_all_literal('a*', 'baaac', '$1')", {}, "$1b$1c$1"),
     (
         "regex_replace_all_literal('[Hh]el?', s, 'G')",
         {"s": "Hello world, helworldlo"},

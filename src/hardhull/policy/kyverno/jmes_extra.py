@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import re
 import struct
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -98,6 +99,23 @@ def go_regex(pattern: str, fn: str) -> re.Pattern[str]:
 
 
 _NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def go_replace_all(
+    pattern: re.Pattern[str], text: str, replacement: Callable[[re.Match[str]], str]
+) -> str:
+    """Go's ``ReplaceAll``: like ``re.sub`` except that an empty match right after the
+    previous match is not replaced (``a*`` on ``baaac`` gives ``-b-c-``)."""
+    out: list[str] = []
+    last, prev_end = 0, -1
+    for m in pattern.finditer(text):
+        if m.start() == m.end() == prev_end:
+            continue
+        out.append(text[last : m.start()])
+        out.append(replacement(m))
+        last = prev_end = m.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def go_expand(match: re.Match[str], template: str) -> str:

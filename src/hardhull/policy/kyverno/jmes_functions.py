@@ -28,6 +28,7 @@ from hardhull.policy.kyverno.jmes_extra import (
     fn_error,
     go_expand,
     go_regex,
+    go_replace_all,
     go_string,
     image_normalize,
     semver_compare,
@@ -220,13 +221,15 @@ class KyvernoFunctions(functions.Functions):
     def _func_regex_replace_all(self, rx: str, s: Any, repl: Any) -> str:
         pattern = go_regex(rx, "regex_replace_all")
         template = go_string(repl, "regex_replace_all", 3)
-        return pattern.sub(lambda m: go_expand(m, template), go_string(s, "regex_replace_all", 2))
+        source = go_string(s, "regex_replace_all", 2)
+        return go_replace_all(pattern, source, lambda m: go_expand(m, template))
 
     @functions.signature(_STR, _STR_NUM, _STR_NUM)
     def _func_regex_replace_all_literal(self, rx: str, s: Any, repl: Any) -> str:
         pattern = go_regex(rx, "regex_replace_all_literal")
         text = go_string(repl, "regex_replace_all_literal", 3)
-        return pattern.sub(lambda _: text, go_string(s, "regex_replace_all_literal", 2))
+        source = go_string(s, "regex_replace_all_literal", 2)
+        return go_replace_all(pattern, source, lambda _: text)
 
     @functions.signature(_STR, _STR_NUM)
     def _func_pattern_match(self, pattern: str, s: Any) -> bool:
