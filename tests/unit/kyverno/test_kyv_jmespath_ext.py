@@ -897,3 +897,91 @@ def test_a_function_failing_on_the_resource_makes_the_rule_an_error_not_a_pass()
     assert "Zero divisor passed" in got["ratio"].message
     got = {r.rule: r for r in policy.evaluate(_configmap({"limit": "1Gi", "request": "1Gi"}))}
     assert got["ratio"].result == Result.PASS
+
+
+# ------------------------------------------------------------------ nested variables
+
+ELEMENT = {
+    "element": {"resources": {"requests": {"memory": "256Mi"}, "limits": {"memory": "1Gi"}}},
+    "bare": {"resources": {}},
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        # the documentation's add / divide / modulo examples: inner variables first
+        (
+            "{{ add('{{ element.resources.requests.memory || `0` }}',"
+            " '{{ element.resources.limits.memory || `0` }}') }}",
+            "1280Mi",
+        ),
+        (
+            "{{ add('{{ bare.resources.requests.memory || `0` }}',"
+            " '{{ bare.resources.limits.memory || `0` }}') }}",
+            "0",
+        ),
+        (
+            "{{ divide('{{ element.resources.limits.memory || '0' }}',"
+            " '{{ element.resources.requests.memory || '1m' }}') }}",
+            4,
+        ),
+        (
+            "{{ modulo('{{ element.resources.limits.memory || '0' }}',"
+            " '{{ element.resources.requests.memory || '1m' }}') }}",
+            "0",
+        ),
+        ("sum {{ add('{{ element.resources.requests.memory }}', '1Gi') }}!", "sum 1280Mi!"),
+        ("{{ to_upper('{{ element.resources.limits.memory }}') }}", "1GI"),
+        (
+            "\\{{ not-a-variable }} {{ to_lower('{{ element.resources.limits.memory }}') }}",
+            "{{ not-a-variable }} 1gi",
+        ),
+    ],
+)
+def test_nested_variables_resolve_innermost_first(text: str, want: Any) -> None:
+    assert substitute(text, ELEMENT) == want
+
+
+NESTED_POLICY = """\
+apiVersion: kyverno.io/v1
+kind: ClusterPolicy
+metadata: {name: ratio}
+spec:
+  validationFailureAction: Enforce
+  rules:
+  - name: check-memory-requests-limits
+    match: {any: [{resources: {kinds: [Pod]}}]}
+    validate:
+      message: Limits may not exceed 2.5x the requests.
+      foreach:
+      - list: "request.object.spec.containers"
+        deny:
+          conditions:
+            any:
+            - key: "{{ divide('{{ element.resources.limits.memory || '0' }}', \
+'{{ element.resources.requests.memory || '1m' }}') }}"
+              operator: GreaterThan
+              value: 2.5
+"""
+
+
+def _pod(limit: str, request: str) -> AdmissionInput:
+    container = {"name": "c", "image": "ghcr.io/a/b:1"}
+    container["resources"] = {"limits": {"memory": limit}, "requests": {"memory": request}}
+    obj = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p", "namespace": "n"}}
+    obj["spec"] = {"containers": [container]}
+    return AdmissionInput(obj=obj, kind="Pod", api_version="v1", namespace="n", name="p")
+
+
+def test_the_documented_divide_policy_loads_and_evaluates() -> None:
+    docs, _ = parse_documents(NESTED_POLICY, "ratio.yaml")
+    loaded = compile_documents(docs)
+    assert list(loaded.errors) == []
+    policy = loaded.policies[0]
+    [fail] = policy.evaluate(_pod("1Gi", "256Mi"))
+    assert fail.result == Result.FAIL
+    [ok] = policy.evaluate(_pod("512Mi", "256Mi"))
+    assert ok.result == Result.PASS
+    [zero] = policy.evaluate(_pod("512Mi", "0"))
+    assert zero.result == Result.ERROR

@@ -24,6 +24,10 @@ from hardhull.policy.kyverno.jmes_functions import KyvernoFunctions
 from hardhull.policy.kyverno.values import compare
 
 _VAR = re.compile(r"(?<!\\)\{\{(.*?)\}\}", re.DOTALL)
+# an innermost variable (no "{{" inside; single braces allowed): with nested variables,
+# Kyverno substitutes these first, as text, then evaluates what encloses them
+_INNER = re.compile(r"(?<!\\)\{\{((?:\{[^{}]*\}|[^{}])*)\}\}", re.DOTALL)
+_MAX_ROUNDS = 16
 
 
 class VariableError(HardhullError):
@@ -168,10 +172,30 @@ def query(expr: str, data: Mapping[str, Any]) -> Any:
         raise VariableError(f"JMESPath {text!r} failed: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=4096)
+def _nested(text: str) -> bool:
+    """Does ``text`` hold a variable inside another (``{{ f('{{ a }}') }}``)."""
+    return any("{{" in m.group(1) for m in _VAR.finditer(text))
+
+
+def _substitute_nested(value: str, data: Mapping[str, Any]) -> Any:
+    """Kyverno's order: innermost variables first, as text, until none is left; a string
+    that is then exactly one variable gives its typed result."""
+    for _ in range(_MAX_ROUNDS):
+        if _INNER.search(value) is None:
+            break
+        whole = _INNER.fullmatch(value.strip())
+        if whole is not None:
+            return query(whole.group(1), data)
+        value = _INNER.sub(lambda m: _text(query(m.group(1), data)), value)
+    return value.replace("\\{{", "{{")
+
+
 def precompile(value: Any) -> None:
-    """Compile every ``{{ }}`` expression inside ``value``; raise on the first bad one."""
+    """Compile every ``{{ }}`` expression inside ``value``; raise on the first bad one.
+    Of nested variables only the innermost are known before evaluation."""
     if isinstance(value, str):
-        for m in _VAR.finditer(value):
+        for m in (_INNER if _nested(value) else _VAR).finditer(value):
             if m.group(1).strip() != "@":
                 compile_expr(m.group(1))
     elif isinstance(value, Mapping):
@@ -222,6 +246,8 @@ def substitute(value: Any, data: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         if "{{" not in value:
             return value
+        if _nested(value):
+            return _substitute_nested(value, data)
         whole = _VAR.fullmatch(value.strip())
         # "{{ a }}/{{ b }}" also fullmatches (the lazy group stretches): one variable only
         if whole is not None and "}}" not in whole.group(1):
