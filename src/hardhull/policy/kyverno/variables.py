@@ -2,200 +2,49 @@
 
 A string that is exactly one ``{{ expr }}`` becomes the typed JMESPath result; a string
 with several (or with text around them) gets each result interpolated as text (JSON for
-non-strings). ``\\{{`` escapes a brace. Kyverno's custom JMESPath functions that real
-policies use are registered here (``to_upper``, ``split``, ``regex_match``, ...).
+non-strings). ``\\{{`` escapes a brace. Kyverno's custom JMESPath functions
+(:mod:`hardhull.policy.kyverno.jmes_functions`) are registered here.
 """
 
 from __future__ import annotations
 
-import base64
 import functools
 import json
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import jmespath
 import jmespath.exceptions
-import yaml
-from jmespath import functions
+from jmespath.visitor import TreeInterpreter
 
 from hardhull.errors import HardhullError
-from hardhull.policy.kyverno.values import compare, wildcard_match
+from hardhull.policy.kyverno.jmes_extra import go_regex, semver_compare
+from hardhull.policy.kyverno.jmes_functions import KyvernoFunctions
+from hardhull.policy.kyverno.values import compare
 
 _VAR = re.compile(r"(?<!\\)\{\{(.*?)\}\}", re.DOTALL)
+# an innermost variable (no "{{" inside; single braces allowed): with nested variables,
+# Kyverno substitutes these first, as text, then evaluates what encloses them
+_INNER = re.compile(r"(?<!\\)\{\{((?:\{[^{}]*\}|[^{}])*)\}\}", re.DOTALL)
+_MAX_ROUNDS = 16
 
 
 class VariableError(HardhullError):
     """A ``{{ }}`` expression does not compile or cannot be evaluated."""
 
 
-class _KyvernoFunctions(functions.Functions):
-    """The Kyverno JMESPath extensions hardhull supports."""
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_upper(self, s: str) -> str:
-        return s.upper()
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_lower(self, s: str) -> str:
-        return s.lower()
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_trim(self, s: str, cut: str) -> str:
-        return s.strip(cut)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_split(self, s: str, sep: str) -> list[str]:
-        return s.split(sep)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_equal_fold(self, a: str, b: str) -> bool:
-        return a.casefold() == b.casefold()
-
-    @functions.signature(
-        {"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]}, {"types": ["number"]}
-    )
-    def _func_replace(self, s: str, old: str, new: str, n: float) -> str:
-        return s.replace(old, new, int(n))
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]}, {"types": ["string"]})
-    def _func_replace_all(self, s: str, old: str, new: str) -> str:
-        return s.replace(old, new)
-
-    @functions.signature({"types": ["string"]}, {"types": ["number"]})
-    def _func_truncate(self, s: str, n: float) -> str:
-        return s[: int(n)]
-
-    @functions.signature({"types": ["string"]}, {"types": ["string", "number"]})
-    def _func_regex_match(self, rx: str, s: str | float) -> bool:
-        return re.search(rx, str(s)) is not None
-
-    @functions.signature(
-        {"types": ["string"]}, {"types": ["string", "number"]}, {"types": ["string", "number"]}
-    )
-    def _func_regex_replace_all(self, rx: str, s: str | float, repl: str | float) -> str:
-        return re.sub(rx, re.sub(r"\$\{?(\d+)\}?", r"\\\1", str(repl)), str(s))
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_pattern_match(self, pattern: str, s: str) -> bool:
-        return wildcard_match(pattern, s)
-
-    @functions.signature({"types": ["string"]})
-    def _func_base64_decode(self, s: str) -> str:
-        return base64.b64decode(s).decode("utf-8", "replace")
-
-    @functions.signature({"types": ["string"]})
-    def _func_base64_encode(self, s: str) -> str:
-        return base64.b64encode(s.encode()).decode()
-
-    @functions.signature({"types": ["string"]})
-    def _func_parse_json(self, s: str) -> Any:
-        return json.loads(s)
-
-    @functions.signature({"types": ["string"]})
-    def _func_parse_yaml(self, s: str) -> Any:
-        return yaml.safe_load(s)
-
-    @functions.signature({"types": ["object"]}, {"types": ["string"]}, {"types": ["string"]})
-    def _func_items(self, obj: Mapping[str, Any], k: str, v: str) -> list[dict[str, Any]]:
-        return [{k: key, v: val} for key, val in sorted(obj.items())]
-
-    @functions.signature({"types": ["array"]}, {"types": ["array"]})
-    def _func_object_from_lists(self, keys: list[Any], vals: list[Any]) -> dict[str, Any]:
-        return {str(k): (vals[i] if i < len(vals) else None) for i, k in enumerate(keys)}
-
-    @functions.signature({"types": ["object", "array"]}, {"types": ["string", "number"]})
-    def _func_lookup(self, coll: Any, key: Any) -> Any:
-        if isinstance(coll, dict):
-            return coll.get(key)
-        i = int(key)
-        return coll[i] if 0 <= i < len(coll) else None
-
-    @functions.signature({"types": ["object"]}, {"types": ["object"]})
-    def _func_label_match(self, selector: Mapping[str, Any], labels: Mapping[str, Any]) -> bool:
-        return all(labels.get(k) == v for k, v in selector.items())
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_add(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "+")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_subtract(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "-")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_multiply(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "*")
-
-    @functions.signature({"types": ["number", "string"]}, {"types": ["number", "string"]})
-    def _func_divide(self, a: Any, b: Any) -> Any:
-        return _arith(a, b, "/")
-
-    @functions.signature({"types": ["array"]})
-    def _func_sum(self, items: list[Any]) -> Any:
-        total: Any = 0
-        for item in items:
-            total = _arith(total, item, "+")
-        return total
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_compare(self, a: str, b: str) -> int:
-        return (a > b) - (a < b)
-
-    @functions.signature({"types": ["string"]}, {"types": ["string"]})
-    def _func_trim_prefix(self, s: str, prefix: str) -> str:
-        return s[len(prefix) :] if prefix and s.startswith(prefix) else s
-
-    @functions.signature({"types": ["string"]})
-    def _func_to_boolean(self, s: str) -> bool:
-        low = s.strip().lower()
-        if low not in ("true", "false"):
-            raise VariableError(f"to_boolean: {s!r} is not 'true' or 'false'")
-        return low == "true"
-
-    @functions.signature({"types": ["string"]})
-    def _func_path_canonicalize(self, path: str) -> str:
-        return _canonical_path(path)
-
-
-def _canonical_path(path: str) -> str:
-    """Go's ``filepath.Clean`` for slash paths: collapse ``//``, drop ``.``, resolve
-    ``..``; ``""`` becomes ``.``."""
-    rooted = path.startswith("/")
-    parts: list[str] = []
-    for part in path.split("/"):
-        if part in ("", "."):
-            continue
-        if part == "..":
-            if parts and parts[-1] != "..":
-                parts.pop()
-            elif not rooted:
-                parts.append("..")
-            continue
-        parts.append(part)
-    body = "/".join(parts)
-    if rooted:
-        return "/" + body
-    return body or "."
-
-
-def _arith(a: Any, b: Any, op: str) -> Any:
-    if not isinstance(a, int | float) or not isinstance(b, int | float):
-        raise VariableError(f"arithmetic on non-numbers ({a!r} {op} {b!r}) is unsupported")
-    if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    if op == "*":
-        return a * b
-    if b == 0:
-        raise VariableError("division by zero")
-    return a / b
-
-
-_FUNCTIONS = _KyvernoFunctions()
+_FUNCTIONS = KyvernoFunctions()
 _OPTIONS = jmespath.Options(custom_functions=_FUNCTIONS)
+_KYVERNO_NAMES = frozenset(n[6:] for n in vars(KyvernoFunctions) if n.startswith("_func_"))
+# the argument holding a regex (or semver range) that is checked at load time when constant
+_PATTERN_ARGS = {
+    "regex_match": 0,
+    "regex_replace_all": 0,
+    "regex_replace_all_literal": 0,
+    "random": 0,
+    "semver_compare": 1,
+}
 
 
 def _unknown_functions(node: Any) -> list[str]:
@@ -228,7 +77,47 @@ def compile_expr(expr: str) -> Any:
     if unknown:
         names = ", ".join(unknown)
         raise VariableError(f"JMESPath {text!r}: unsupported function(s) {names}")
+    _check_constant_calls(getattr(compiled, "parsed", None), text)
     return compiled
+
+
+def _literal(node: Any) -> bool:
+    """A literal argument that no later ``{{ }}`` substitution can change."""
+    return (
+        isinstance(node, Mapping)
+        and node.get("type") == "literal"
+        and "{{" not in json.dumps(node.get("value"))
+    )
+
+
+def _check_constant_calls(node: Any, text: str) -> None:
+    """A Kyverno function call whose arguments are all constants and that fails
+    (``divide('1Gi', `0`)``), or whose constant regex / semver range / random pattern
+    is malformed, would fail at every evaluation: report it when compiling."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, Mapping):
+            continue
+        children = item.get("children") or []
+        stack.extend(children)
+        name = item.get("value")
+        if item.get("type") != "function_expression" or name not in _KYVERNO_NAMES:
+            continue
+        try:
+            if children and all(_literal(c) for c in children):
+                TreeInterpreter(_OPTIONS).visit(cast(Any, item), {})
+                continue
+            index = _PATTERN_ARGS.get(str(name))
+            if index is None or index >= len(children) or not _literal(children[index]):
+                continue
+            value = children[index]["value"]
+            if isinstance(value, str) and name == "semver_compare":
+                semver_compare("0.0.0", value)
+            elif isinstance(value, str):
+                go_regex(value, str(name))
+        except (HardhullError, jmespath.exceptions.JMESPathError, ValueError, TypeError) as exc:
+            raise VariableError(f"JMESPath {text!r}: {exc}") from exc
 
 
 def _fields(node: Mapping[str, Any]) -> tuple[str, ...] | None:
@@ -273,14 +162,40 @@ def query(expr: str, data: Mapping[str, Any]) -> Any:
         return compile_expr(text).search(data, options=_OPTIONS)
     except VariableError:
         raise
-    except (jmespath.exceptions.JMESPathError, ValueError, TypeError, KeyError) as exc:
+    except (
+        HardhullError,
+        jmespath.exceptions.JMESPathError,
+        ValueError,
+        TypeError,
+        KeyError,
+    ) as exc:
         raise VariableError(f"JMESPath {text!r} failed: {exc}") from exc
 
 
+@functools.lru_cache(maxsize=4096)
+def _nested(text: str) -> bool:
+    """Does ``text`` hold a variable inside another (``{{ f('{{ a }}') }}``)."""
+    return any("{{" in m.group(1) for m in _VAR.finditer(text))
+
+
+def _substitute_nested(value: str, data: Mapping[str, Any]) -> Any:
+    """Kyverno's order: innermost variables first, as text, until none is left; a string
+    that is then exactly one variable gives its typed result."""
+    for _ in range(_MAX_ROUNDS):
+        if _INNER.search(value) is None:
+            break
+        whole = _INNER.fullmatch(value.strip())
+        if whole is not None:
+            return query(whole.group(1), data)
+        value = _INNER.sub(lambda m: _text(query(m.group(1), data)), value)
+    return value.replace("\\{{", "{{")
+
+
 def precompile(value: Any) -> None:
-    """Compile every ``{{ }}`` expression inside ``value``; raise on the first bad one."""
+    """Compile every ``{{ }}`` expression inside ``value``; raise on the first bad one.
+    Of nested variables only the innermost are known before evaluation."""
     if isinstance(value, str):
-        for m in _VAR.finditer(value):
+        for m in (_INNER if _nested(value) else _VAR).finditer(value):
             if m.group(1).strip() != "@":
                 compile_expr(m.group(1))
     elif isinstance(value, Mapping):
@@ -331,6 +246,8 @@ def substitute(value: Any, data: Mapping[str, Any]) -> Any:
     if isinstance(value, str):
         if "{{" not in value:
             return value
+        if _nested(value):
+            return _substitute_nested(value, data)
         whole = _VAR.fullmatch(value.strip())
         # "{{ a }}/{{ b }}" also fullmatches (the lazy group stretches): one variable only
         if whole is not None and "}}" not in whole.group(1):
