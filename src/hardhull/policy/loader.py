@@ -22,6 +22,7 @@ from hardhull.policy.base import AdmissionInput, LoadError, Policy, RuleResult, 
 from hardhull.policy.kyverno import API_VERSIONS, KINDS, compile_policy
 from hardhull.policy.kyverno.engine import KyvernoPolicy
 from hardhull.policy.kyverno.mutate import patched_input
+from hardhull.policy.scope import effective_namespace
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SUFFIXES = (".yaml", ".yml", ".json")
@@ -262,7 +263,8 @@ def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) ->
             obj=res.obj,
             kind=res.ref.kind,
             api_version=res.ref.api_version,
-            namespace=res.ref.namespace or "",
+            # a namespaced object without one lands in `default`, as in `policy test`
+            namespace=effective_namespace(res.ref.kind, res.ref.namespace),
             name=res.ref.name,
             ref=res.ref,
         )
