@@ -6,6 +6,8 @@ Endpoints: ``POST /validate`` and ``POST /mutate`` (AdmissionReview v1), ``GET /
 pool under the latency budget: when it does not finish in time the request is answered
 by the failure policy and the worker's late result is discarded. No input can make a
 handler raise: an unexpected error becomes a response following the failure policy.
+Under the supervisor (:mod:`hardhull.admission.prefork`) each answered review ticks the
+worker's :class:`~hardhull.admission.recycle.Recycler`, and SIGUSR1 retires the worker.
 """
 
 from __future__ import annotations
