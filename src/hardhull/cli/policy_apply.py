@@ -76,6 +76,28 @@ def _builtin_policies(config_path: Path) -> list[Policy]:
     return policies
 
 
+def _values(values_file: Path | None, set_values: tuple[str, ...]) -> Any:
+    """The KyvernoTestValues of ``--values-file`` and ``--set``, or None without either."""
+    if values_file is None and not set_values:
+        return None
+    from hardhull.policy.testvalues import KyvernoTestValues, read_values_file
+
+    values = KyvernoTestValues()
+    if values_file is not None:
+        values, errors = read_values_file(values_file)
+        fatal = [e for e in errors if e.fatal]
+        if fatal:
+            raise UsageError("; ".join(f"{e.pos}: {e.message}" for e in fatal[:5]))
+    extra: dict[str, str] = {}
+    for item in set_values:
+        for pair in item.split(","):
+            name, sep, value = pair.partition("=")
+            if not sep or not name.strip():
+                raise UsageError(f"--set {item!r}: expected NAME=VALUE[,NAME=VALUE...]")
+            extra[name.strip()] = value
+    return values.with_globals(extra) if extra else values
+
+
 @click.command("apply")
 @click.argument("policy_paths", nargs=-1, type=click.Path())
 @click.option(
@@ -115,6 +137,22 @@ def _builtin_policies(config_path: Path) -> list[Policy]:
     "(repeatable). Non-policy objects in the policy files themselves are candidates too.",
 )
 @click.option(
+    "--values-file",
+    "-f",
+    "values_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A Kyverno CLI values file (cli.kyverno.io Values: globalValues, per-policy rule "
+    "and resource values, namespaceSelector, namespaces, subresources), as for "
+    "`kyverno apply -f`; values stand in for context entries such as configMap/apiCall.",
+)
+@click.option(
+    "--set",
+    "set_values",
+    multiple=True,
+    metavar="NAME=VALUE[,NAME=VALUE...]",
+    help="Global values (repeatable), e.g. --set request.operation=UPDATE,team=payments.",
+)
+@click.option(
     "--fail-on",
     type=click.Choice(["fail", "error", "warn", "none"]),
     default="fail",
@@ -127,6 +165,8 @@ def policy_apply(
     output: Path | None,
     builtins_config: Path | None,
     param_paths: tuple[str, ...],
+    values_file: Path | None,
+    set_values: tuple[str, ...],
     fail_on: str,
 ) -> None:
     """Evaluate policies against manifests: one result per (policy, rule, resource).
@@ -161,7 +201,7 @@ def policy_apply(
     objs, rerrors = load_resources(resources)
     for err in rerrors:
         click.echo(f"hardhull: error: {err.pos}: {err.message}", err=True)
-    results = apply_policies(policies, objs)
+    results = apply_policies(policies, objs, _values(values_file, set_values))
     emit(_render(results, fmt), output)
     if fail_on != "none":
         threshold = {"warn": 2, "error": 3, "fail": 4}[fail_on]

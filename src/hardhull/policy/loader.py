@@ -253,21 +253,31 @@ def evaluate_in_cli_order(
     return steps, after
 
 
-def apply_policies(policies: Sequence[Policy], resources: Iterable[Resource]) -> list[RuleResult]:
+def apply_policies(
+    policies: Sequence[Policy], resources: Iterable[Resource], values: Any = None
+) -> list[RuleResult]:
     """Every applicable policy's verdicts for each resource, evaluated as a CREATE
     (what ``hardhull policy apply`` reports): one result per (policy, rule, resource),
-    in the Kyverno CLI's order (:func:`evaluate_in_cli_order`)."""
+    in the Kyverno CLI's order (:func:`evaluate_in_cli_order`). ``values``: a
+    :class:`hardhull.policy.testvalues.KyvernoTestValues` (``--values-file``/``--set``),
+    applied as ``policy test`` applies a test's values."""
     results: list[RuleResult] = []
     for res in resources:
-        inp = AdmissionInput(
-            obj=res.obj,
-            kind=res.ref.kind,
-            api_version=res.ref.api_version,
-            # a namespaced object without one lands in `default`, as in `policy test`
-            namespace=effective_namespace(res.ref.kind, res.ref.namespace),
-            name=res.ref.name,
-            ref=res.ref,
-        )
-        steps, _ = evaluate_in_cli_order(policies, inp)
+        if values is not None:
+            inp = values.admission_input(res)
+            steps, _ = evaluate_in_cli_order(
+                policies, inp, lambda policy, current: values.input_for(current, policy.name)
+            )
+        else:
+            inp = AdmissionInput(
+                obj=res.obj,
+                kind=res.ref.kind,
+                api_version=res.ref.api_version,
+                # a namespaced object without one lands in `default`, as in `policy test`
+                namespace=effective_namespace(res.ref.kind, res.ref.namespace),
+                name=res.ref.name,
+                ref=res.ref,
+            )
+            steps, _ = evaluate_in_cli_order(policies, inp)
         results.extend(r for _, found in steps for r in found)
     return results

@@ -34,7 +34,7 @@ from typing import Any
 
 from hardhull.errors import UsageError
 from hardhull.policy import jsonpatch
-from hardhull.policy.base import AdmissionInput, LoadError, Result, SourcePos
+from hardhull.policy.base import LoadError, Result, SourcePos
 from hardhull.policy.loader import (
     compile_documents,
     evaluate_in_cli_order,
@@ -154,23 +154,11 @@ def run_test_file(file: Path) -> tuple[list[CaseResult], list[LoadError]]:
     errors += list(loaded.errors)
     values, verr = load_values(test, file)
     errors += verr
-    operation = str(values.global_values.get("request.operation", "CREATE"))
     actual: dict[tuple[str, str, str, str, str], str] = {}
     patched: dict[tuple[str, str, str, str], Any] = {}
     for res in resources:
-        ns = effective_namespace(res.ref.kind, res.ref.namespace)
-        kind, api_version, subresource = values.kind_of(res.ref.kind, res.ref.api_version)
-        inp = AdmissionInput(
-            obj=res.obj,
-            operation=operation,
-            kind=kind,
-            api_version=api_version,
-            subresource=subresource,
-            namespace=ns,
-            name=res.ref.name,
-            namespace_obj=values.namespace_obj(ns),
-            ref=res.ref,
-        )
+        inp = values.admission_input(res)
+        ns = inp.namespace
         steps, after = evaluate_in_cli_order(
             loaded.policies, inp, lambda policy, current: values.input_for(current, policy.name)
         )

@@ -30,8 +30,10 @@ from typing import Any
 
 import yaml
 
+from hardhull.model import Resource
 from hardhull.policy.base import AdmissionInput, LoadError, SourcePos, VariableValues
 from hardhull.policy.loader import parse_documents
+from hardhull.policy.scope import effective_namespace
 
 _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -76,6 +78,28 @@ class KyvernoTestValues:
             if sub.kind == kind and sub.api_version == api_version:
                 return sub.parent_kind, sub.parent_api_version, sub.name
         return kind, api_version, ""
+
+    def admission_input(self, res: Resource) -> AdmissionInput:
+        """The request ``res`` is evaluated as: a CREATE (or the global
+        ``request.operation``), in ``default`` when namespaced without a namespace, as its
+        parent kind when it is a declared subresource."""
+        ns = effective_namespace(res.ref.kind, res.ref.namespace)
+        kind, api_version, subresource = self.kind_of(res.ref.kind, res.ref.api_version)
+        return AdmissionInput(
+            obj=res.obj,
+            operation=str(self.global_values.get("request.operation", "CREATE")),
+            kind=kind,
+            api_version=api_version,
+            subresource=subresource,
+            namespace=ns,
+            name=res.ref.name,
+            namespace_obj=self.namespace_obj(ns),
+            ref=res.ref,
+        )
+
+    def with_globals(self, extra: Mapping[str, Any]) -> KyvernoTestValues:
+        """These values with ``extra`` global values on top (``--set``)."""
+        return dataclasses.replace(self, global_values={**self.global_values, **extra})
 
     def input_for(self, inp: AdmissionInput, policy: str) -> AdmissionInput:
         """``inp`` with the values one policy sees (``inp`` itself when there are none)."""
@@ -227,11 +251,20 @@ def load_values(
         r.error(("variables",), "must be the path of a values file")
         return KyvernoTestValues(), r.errors
     path = test_file.parent / ref
+    if not path.is_file():
+        pos = SourcePos(str(test_file), _lines(test_file.read_bytes()).get(("variables",)))
+        return KyvernoTestValues(), [LoadError(pos, f"values file {ref}: no such file")]
+    return read_values_file(path)
+
+
+def read_values_file(path: Path) -> tuple[KyvernoTestValues, list[LoadError]]:
+    """A ``Values`` file (``policy test``'s ``variables:``, ``policy apply --values-file``)."""
     try:
         data = path.read_bytes()
     except OSError as exc:
-        pos = SourcePos(str(test_file), _lines(test_file.read_bytes()).get(("variables",)))
-        return KyvernoTestValues(), [LoadError(pos, f"values file {ref}: {exc.strerror or exc}")]
+        return KyvernoTestValues(), [
+            LoadError(SourcePos(str(path)), f"cannot read values file: {exc.strerror or exc}")
+        ]
     docs, errors = parse_documents(data, str(path))
     if not docs:
         return KyvernoTestValues(), errors or [LoadError(SourcePos(str(path)), "empty values file")]
