@@ -14,17 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from hardhull.policy.base import AdmissionInput, label_expression_holds
+from hardhull.policy.scope import CLUSTER_SCOPED_KINDS
 
 _IRREGULAR = {"Endpoints": "endpoints", "PodSecurityPolicy": "podsecuritypolicies"}
-_CLUSTER_KINDS = frozenset(
-    {
-        "Namespace", "Node", "PersistentVolume", "ClusterRole", "ClusterRoleBinding",
-        "CustomResourceDefinition", "StorageClass", "PriorityClass", "IngressClass",
-        "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "RuntimeClass",
-        "ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "CSIDriver",
-        "APIService", "ClusterPolicy", "PodSecurityPolicy", "VolumeAttachment", "CSINode",
-    }
-)  # fmt: skip
 
 
 def plural(kind: str) -> str:
@@ -127,7 +119,7 @@ class ResourceRule:
         if self.names and inp.name not in self.names:
             return False
         if self.scope != "*":
-            cluster = kind_of(inp) in _CLUSTER_KINDS or not inp.namespace
+            cluster = kind_of(inp) in CLUSTER_SCOPED_KINDS or not inp.namespace
             if (self.scope == "Cluster") != cluster:
                 return False
         return any(_resource_matches(p, resource_of(inp), inp.subresource) for p in self.resources)

@@ -24,6 +24,7 @@ numbers come back as ints, so they print as Kyverno prints them (``25``, not ``2
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -71,8 +72,10 @@ def _round_up_nano(value: Fraction) -> Fraction:
     return Fraction(n if value >= 0 else -n, 10**_NANO)
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_quantity(text: str) -> Quantity | None:
-    """Kubernetes ``resource.ParseQuantity``; None when ``text`` is not a quantity."""
+    """Kubernetes ``resource.ParseQuantity``; None when ``text`` is not a quantity
+    (cached: the operands of a policy's arithmetic are mostly the same few strings)."""
     m = _QTY.match(text)
     if m is None:
         return None

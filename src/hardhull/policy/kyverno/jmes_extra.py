@@ -230,13 +230,13 @@ _COMPARATORS = {
 }
 
 
-def semver_compare(version: str, ranges: str) -> bool:
-    """Kyverno ``semver_compare``: does ``version`` (0.0.0 when it does not parse, as
-    in Kyverno) satisfy the blang/semver range (``>1.0.0 <2.0.0 || >=3.0.0``, ``1.2.x``)."""
-    try:
-        v = semverlib.parse(version)
-    except ValueError:
-        v = _ZERO
+_Comparison = tuple[Callable[[int], bool], semverlib.Version]
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_ranges(ranges: str) -> tuple[tuple[_Comparison, ...], ...]:
+    """A blang/semver range as OR-groups of AND-ed (comparator, bound) pairs, parsed
+    once per range text; ``FunctionError`` when the range is malformed."""
     parts = _split_and_trim(ranges)
     or_parts: list[list[str]] = []
     last = 0
@@ -249,12 +249,12 @@ def semver_compare(version: str, ranges: str) -> bool:
     if last == len(parts):
         raise FunctionError("Last element in range is '||'")
     or_parts.append(parts[last:])
-    verdict = False
+    groups: list[tuple[_Comparison, ...]] = []
     for group in or_parts:
         expanded = [q for p in group for q in (_expand_wildcard(p) if "x" in p else [p])]
         if not expanded:
             raise FunctionError("empty range")
-        ok = True
+        comparisons: list[_Comparison] = []
         for part in expanded:
             op, text = _split_op(part)
             test = _COMPARATORS.get(op)
@@ -266,9 +266,22 @@ def semver_compare(version: str, ranges: str) -> bool:
                 raise FunctionError(
                     f"Could not parse Range {part!r}: Could not parse version {text!r}: {exc}"
                 ) from None
-            ok = ok and test(semverlib.compare_versions(v, bound))
-        verdict = verdict or ok
-    return verdict
+            comparisons.append((test, bound))
+        groups.append(tuple(comparisons))
+    return tuple(groups)
+
+
+def semver_compare(version: str, ranges: str) -> bool:
+    """Kyverno ``semver_compare``: does ``version`` (0.0.0 when it does not parse, as
+    in Kyverno) satisfy the blang/semver range (``>1.0.0 <2.0.0 || >=3.0.0``, ``1.2.x``)."""
+    try:
+        v = semverlib.parse(version)
+    except ValueError:
+        v = _ZERO
+    return any(
+        all(test(semverlib.compare_versions(v, bound)) for test, bound in group)
+        for group in _parse_ranges(ranges)
+    )
 
 
 # ------------------------------------------------------------------ image references

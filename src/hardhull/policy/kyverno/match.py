@@ -10,13 +10,18 @@ from hardhull.policy.base import AdmissionInput, label_expression_holds
 from hardhull.policy.kyverno.values import has_wildcard, wildcard_match
 
 
+def _split_kind(spec: str) -> tuple[list[str], str]:
+    """A ``kinds`` entry (``apps/v1/Deployment``, ``Pod/exec``) as its group/version/kind
+    parts and its subresource (``""`` when none)."""
+    parts = spec.split("/")
+    if len(parts) >= 2 and parts[-1][:1].islower() and parts[-2][:1].isupper():
+        return parts[:-1], parts[-1]
+    return parts, ""
+
+
 def _kind_matches(spec: str, kind: str, api_version: str, subresource: str) -> bool:
     group, _, version = api_version.rpartition("/")
-    parts = spec.split("/")
-    sub = ""
-    if len(parts) >= 2 and parts[-1][:1].islower() and parts[-2][:1].isupper():
-        sub = parts[-1]
-        parts = parts[:-1]
+    parts, sub = _split_kind(spec)
     if sub != subresource and not (sub and wildcard_match(sub, subresource)):
         return False
     if len(parts) == 1:
@@ -218,12 +223,8 @@ def block_kinds(block: Any) -> list[str]:
 
 
 def _kind_name(spec: str) -> str:
-    """The kind part of a ``kinds`` entry (``apps/v1/Deployment``, ``Pod/exec``), as
-    :func:`_kind_matches` reads it."""
-    parts = spec.split("/")
-    if len(parts) >= 2 and parts[-1][:1].islower() and parts[-2][:1].isupper():
-        parts = parts[:-1]
-    return parts[-1]
+    """The kind part of a ``kinds`` entry, as :func:`_kind_matches` reads it."""
+    return _split_kind(spec)[0][-1]
 
 
 def _filter_kinds(flt: Any) -> frozenset[str] | None:

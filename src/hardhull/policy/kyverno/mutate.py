@@ -16,6 +16,7 @@ Rules of a policy mutate in order, each seeing the object as the previous rule l
 from __future__ import annotations
 
 import dataclasses
+import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -51,7 +52,10 @@ class Mutation:
     patch: tuple[Mapping[str, Any], ...] = ()
 
 
+@functools.lru_cache(maxsize=1024)
 def _parse_ops(text: str) -> Any:
+    """The operations of a ``patchesJson6902`` text, parsed once per text (shared:
+    :func:`jsonpatch.apply` copies the values it inserts, nothing changes them)."""
     try:
         return yaml.load(text, Loader=_LOADER)  # a safe loader
     except yaml.YAMLError as exc:

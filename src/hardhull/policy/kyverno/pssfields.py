@@ -18,7 +18,16 @@ from typing import Any
 
 from hardhull.posture.pss import baseline as b
 from hardhull.posture.pss import restricted as r
-from hardhull.posture.pss.helpers import CONTAINER_LISTS, dig, is_map, items, mapping, text
+from hardhull.posture.pss.helpers import (
+    CONTAINER_LISTS,
+    container_sc,
+    dig,
+    is_map,
+    items,
+    mapping,
+    pod_sc,
+    text,
+)
 from hardhull.posture.pss.version import PssVersion
 
 _SC = "securityContext"
@@ -82,12 +91,7 @@ def _containers(spec: Mapping[str, Any]) -> Iterator[tuple[_Ref, Mapping[str, An
     for kind in CONTAINER_LISTS:
         for index, raw in enumerate(items(spec.get(kind))):
             if is_map(raw):
-                sc = raw.get(_SC)
-                yield (kind, index, raw), (sc if is_map(sc) else None)
-
-
-def _pod_sc(spec: Mapping[str, Any]) -> Mapping[str, Any]:
-    return mapping(spec.get(_SC))
+                yield (kind, index, raw), container_sc(raw)
 
 
 Extractor = Callable[[_Collect, Mapping[str, Any], Mapping[str, Any], PssVersion], None]
@@ -171,7 +175,7 @@ def _seccomp_baseline(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> Non
                 c.pod("metadata.annotations", f"{name}={text(value)}")
         return
     field = f"{_SC}.seccompProfile.type"
-    if text(dig(_pod_sc(spec), "seccompProfile", "type")) == "Unconfined":
+    if text(dig(pod_sc(spec), "seccompProfile", "type")) == "Unconfined":
         c.pod(f"spec.{field}", "Unconfined")
     for ref, sc in _containers(spec):
         if text(dig(sc, "seccompProfile", "type")) == "Unconfined":
@@ -180,7 +184,7 @@ def _seccomp_baseline(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> Non
 
 def _seccomp_restricted(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
     field = f"{_SC}.seccompProfile.type"
-    profile = _pod_sc(spec).get("seccompProfile")
+    profile = pod_sc(spec).get("seccompProfile")
     pod_valid = False
     if is_map(profile):
         kind = text(profile.get("type"))
@@ -206,7 +210,7 @@ def _apparmor(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
         ):
             c.pod("metadata.annotations", f"{name}={val}")
     field = f"{_SC}.appArmorProfile.type"
-    profile = _pod_sc(spec).get("appArmorProfile")
+    profile = pod_sc(spec).get("appArmorProfile")
     if is_map(profile) and text(profile.get("type")) not in b.VALID_APPARMOR_TYPES:
         c.pod(f"spec.{field}", text(profile.get("type")))
     for ref, sc in _containers(spec):
@@ -224,7 +228,7 @@ def _selinux(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
         out = [("type", text(opts.get("type")))] if text(opts.get("type")) not in allowed else []
         return out + [(k, text(opts.get(k))) for k in ("user", "role") if text(opts.get(k))]
 
-    for key, value in bad(_pod_sc(spec).get("seLinuxOptions")):
+    for key, value in bad(pod_sc(spec).get("seLinuxOptions")):
         c.pod(f"spec.{_SC}.seLinuxOptions.{key}", value)
     for ref, sc in _containers(spec):
         for key, value in bad(None if sc is None else sc.get("seLinuxOptions")):
@@ -251,7 +255,7 @@ def _sysctls(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
         allowed = k.SYSCTLS_1_0
     bad = [
         text(mapping(s).get("name"))
-        for s in items(_pod_sc(spec).get("sysctls"))
+        for s in items(pod_sc(spec).get("sysctls"))
         if text(mapping(s).get("name")) not in allowed
     ]
     if bad:
@@ -260,7 +264,7 @@ def _sysctls(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
 
 def _host_process(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
     field = f"{_SC}.windowsOptions.hostProcess"
-    if dig(_pod_sc(spec), "windowsOptions", "hostProcess") is True:
+    if dig(pod_sc(spec), "windowsOptions", "hostProcess") is True:
         c.pod(f"spec.{field}", True)
     for ref, sc in _containers(spec):
         if dig(sc, "windowsOptions", "hostProcess") is True:
@@ -276,7 +280,7 @@ def _privilege_escalation(c: _Collect, meta: Any, spec: Any, ver: PssVersion) ->
 
 
 def _run_as_non_root(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
-    pod_value = _pod_sc(spec).get("runAsNonRoot")
+    pod_value = pod_sc(spec).get("runAsNonRoot")
     if pod_value is False:
         c.pod(f"spec.{_SC}.runAsNonRoot", False)
     for ref, sc in _containers(spec):
@@ -292,7 +296,7 @@ def _zero(value: Any) -> bool:
 
 
 def _run_as_user(c: _Collect, meta: Any, spec: Any, ver: PssVersion) -> None:
-    if _zero(_pod_sc(spec).get("runAsUser")):
+    if _zero(pod_sc(spec).get("runAsUser")):
         c.pod(f"spec.{_SC}.runAsUser", 0)
     for ref, sc in _containers(spec):
         if sc is not None and _zero(sc.get("runAsUser")):

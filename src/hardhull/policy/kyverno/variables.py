@@ -226,22 +226,29 @@ def _text(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"))
 
 
-# Maps and lists known to hold no variables, by identity (policy patterns live as long as
+# Whether a map or list holds no variables, by identity (policy patterns live as long as
 # their policy; the stored object is compared by identity and kept alive, so a reused id
-# can never give a wrong answer).
-_CONSTANT: dict[int, Any] = {}
+# can never give a wrong answer). Both answers are kept: a pattern with variables is not
+# walked again on every request to find that out.
+_CONSTANT: dict[int, tuple[Any, bool]] = {}
 _MAX_CONSTANT = 4096
+
+
+def _remember(value: Mapping[str, Any] | list[Any]) -> tuple[Any, bool]:
+    entry = (value, not has_variables(value))
+    if len(_CONSTANT) >= _MAX_CONSTANT:
+        _CONSTANT.clear()
+    _CONSTANT[id(value)] = entry
+    return entry
 
 
 def substitute(value: Any, data: Mapping[str, Any]) -> Any:
     """Replace ``{{ }}`` variables in ``value`` (recursively) with their results."""
     if isinstance(value, Mapping | list):
-        if _CONSTANT.get(id(value)) is value:
-            return value
-        if not has_variables(value):
-            if len(_CONSTANT) >= _MAX_CONSTANT:
-                _CONSTANT.clear()
-            _CONSTANT[id(value)] = value
+        entry = _CONSTANT.get(id(value))
+        if entry is None or entry[0] is not value:
+            entry = _remember(value)
+        if entry[1]:
             return value
     if isinstance(value, str):
         if "{{" not in value:
