@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from hardhull.model.event import Event
+from hardhull.runtime.engines_base import repository_of
 from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
 from hardhull.runtime.fields_syscall import _fmt_time, _iso
 
@@ -117,12 +118,7 @@ def _flat_per_container(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[s
 
 
 def _repo(image: Any) -> str | None:
-    if not isinstance(image, str):
-        return None
-    ref = image.split("@", 1)[0]
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    return ref[:colon] if colon > slash else ref
+    return repository_of(image) if isinstance(image, str) else None
 
 
 def _sc(c: dict[str, Any], key: str, default: Any = None) -> Any:
