@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from hardhull.model.event import Event
+from hardhull.policy.jsonpatch import parse_pointer
 from hardhull.runtime.engines_base import repository_of
 from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
 from hardhull.runtime.fields_syscall import _fmt_time, _iso
@@ -176,14 +177,9 @@ def _uri_param(arg: str | None) -> Extractor:
     return ex
 
 
-def _pointer(doc: Any, pointer: str) -> Any:
-    """RFC 6901 JSON pointer lookup (``/a/b/0``); ``None`` when missing."""
-    if pointer in ("", "/"):
-        return doc if pointer == "" else _get(doc, "")
-    if not pointer.startswith("/"):
-        raise ValueError("a JSON pointer starts with /")
-    for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
+def _pointer(doc: Any, tokens: list[str]) -> Any:
+    """The value at a JSON pointer's unescaped ``tokens``; ``None`` when missing."""
+    for token in tokens:
         if isinstance(doc, dict):
             if token not in doc:
                 return None
@@ -197,11 +193,13 @@ def _pointer(doc: Any, pointer: str) -> Any:
 
 def _jvalue(arg: str | None) -> Extractor:
     ptr = arg or ""
-    _pointer({}, ptr)  # validate at compile time
+    if ptr and not ptr.startswith("/"):
+        raise ValueError("a JSON pointer starts with /")
+    tokens = parse_pointer(ptr)  # RFC 6901, once per field reference
 
     def ex(e: Event) -> Any:
         r = _rec(e)
-        return None if r is None else _text(_pointer(r, ptr))
+        return None if r is None else _text(_pointer(r, tokens))
 
     return ex
 
