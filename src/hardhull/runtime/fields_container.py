@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
 from collections.abc import Callable
 from typing import Any
 
@@ -228,23 +227,19 @@ def _mount_whole(arg: str | None) -> Extractor:
 # --- k8s (pod context of the container) ------------------------------------------------
 
 
-def _pod(get: Callable[[ContainerInfo], str], raw_key: str) -> Factory:
-    return _c(get, raw_key)
-
-
 _f(
     "k8s.ns.name",
     "string",
     "Kubernetes namespace of the pod",
-    _pod(lambda c: c.pod_namespace, "k8s.ns.name"),
+    _c(lambda c: c.pod_namespace, "k8s.ns.name"),
 )
-_f("k8s.pod.name", "string", "Kubernetes pod name", _pod(lambda c: c.pod_name, "k8s.pod.name"))
-_f("k8s.pod.uid", "string", "Kubernetes pod uid", _pod(lambda c: c.pod_uid, "k8s.pod.uid"))
+_f("k8s.pod.name", "string", "Kubernetes pod name", _c(lambda c: c.pod_name, "k8s.pod.name"))
+_f("k8s.pod.uid", "string", "Kubernetes pod uid", _c(lambda c: c.pod_uid, "k8s.pod.uid"))
 _f(
     "k8s.pod.id",
     "string",
     "Kubernetes pod uid (legacy name)",
-    _pod(lambda c: c.pod_uid, "k8s.pod.id"),
+    _c(lambda c: c.pod_uid, "k8s.pod.id"),
 )
 _f(
     "k8s.pod.label",
@@ -266,8 +261,3 @@ _f(
         )
     ),
 )
-
-
-def parse_ip(text: str) -> str:
-    """Canonical text of an IP address (raises ValueError)."""
-    return str(ipaddress.ip_address(text.strip()))
