@@ -209,19 +209,22 @@ def _mount_whole(arg: str | None) -> Extractor:
     if arg is None:
         raise ValueError("needs an index or a path")
 
-    def ex(e: Event) -> Any:
-        m = _mounts(e)
-        if m is None:
-            return None
-        if arg.isdigit():
-            n = int(arg)
-            return ":".join(m[n]) if n < len(m) else None
-        for mount in m:
+    if arg.isdigit():
+        n = int(arg)
+
+        def by_index(e: Event) -> Any:
+            m = _mounts(e)
+            return ":".join(m[n]) if m is not None and n < len(m) else None
+
+        return by_index
+
+    def by_path(e: Event) -> Any:
+        for mount in _mounts(e) or ():
             if fnmatch.fnmatchcase(mount[0], arg):
                 return ":".join(mount)
         return None
 
-    return ex
+    return by_path
 
 
 # --- k8s (pod context of the container) ------------------------------------------------
