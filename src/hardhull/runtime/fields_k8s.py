@@ -15,7 +15,8 @@ from hardhull.model.event import Event
 from hardhull.policy.jsonpatch import parse_pointer
 from hardhull.runtime.engines_base import repository_of
 from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
-from hardhull.runtime.fields_syscall import _fmt_time, _iso
+from hardhull.runtime.fields_syscall import _fmt_time
+from hardhull.runtime.jsonio import format_time_ns
 
 K8S = "k8s_audit"
 
@@ -486,7 +487,7 @@ def _define_all() -> None:
             name="jevt.time.iso8601",
             type="string",
             doc="event time in ISO 8601",
-            factory=lambda _a: lambda e: _iso(e.time),
+            factory=lambda _a: lambda e: format_time_ns(e.time),
             source=K8S,
         )
     )

@@ -11,6 +11,7 @@ from typing import Any
 from hardhull.model.event import Event, ProcInfo
 from hardhull.runtime.fields import Extractor, Factory, memo
 from hardhull.runtime.fields_define import _f, _int, _str, derived, raw
+from hardhull.runtime.jsonio import format_time_ns
 
 # --- evt -------------------------------------------------------------------------------
 
@@ -18,13 +19,6 @@ from hardhull.runtime.fields_define import _f, _int, _str, derived, raw
 def _fmt_time(ns: int) -> str:
     return time.strftime("%H:%M:%S", time.localtime(ns // 1_000_000_000)) + (
         f".{ns % 1_000_000_000:09d}"
-    )
-
-
-def _iso(ns: int) -> str:
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
-        + f".{ns % 1_000_000_000:09d}Z"
     )
 
 
@@ -109,7 +103,7 @@ _f(
     "evt.time.iso8601",
     "string",
     "event time in ISO 8601 (UTC, nanoseconds)",
-    lambda _a: lambda e: _iso(e.time),
+    lambda _a: lambda e: format_time_ns(e.time),
 )
 _f(
     "evt.datetime",
