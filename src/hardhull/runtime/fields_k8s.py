@@ -15,6 +15,7 @@ from hardhull.model.event import Event
 from hardhull.policy.jsonpatch import parse_pointer
 from hardhull.runtime.engines_base import repository_of
 from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
+from hardhull.runtime.fields_define import _str
 from hardhull.runtime.fields_syscall import _fmt_time
 from hardhull.runtime.jsonio import format_time_ns
 
@@ -35,13 +36,10 @@ def _get(obj: Any, *path: str) -> Any:
 
 
 def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
+    """The plugin's text of a value: objects and arrays as JSON, the rest as ``_str``."""
     if isinstance(v, (dict, list)):
         return orjson.dumps(v).decode()
-    return str(v)
+    return _str(v)
 
 
 def _scalar(name: str, doc: str, fn: Callable[[dict[str, Any]], Any], **kw: Any) -> None:
