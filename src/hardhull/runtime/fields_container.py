@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hardhull.model.event import ContainerInfo, Event
@@ -26,6 +26,27 @@ def _c(get: Callable[[ContainerInfo], Any], raw_key: str) -> Factory:
         return ex
 
     return factory
+
+
+def _label(get: Callable[[ContainerInfo], Mapping[str, str]]) -> Factory:
+    """One label by key (the field's argument) of the container's ``get`` labels."""
+
+    def factory(arg: str | None) -> Extractor:
+        key = arg or ""
+        return lambda e: get(e.container).get(key) if e.container else None
+
+    return factory
+
+
+def _labels(get: Callable[[ContainerInfo], Mapping[str, str]]) -> Factory:
+    """All of the container's ``get`` labels as ``key:value, ...`` (sorted)."""
+
+    def ex(e: Event) -> Any:
+        if not e.container:
+            return None
+        return ", ".join(f"{k}:{v}" for k, v in sorted(get(e.container).items())) or None
+
+    return lambda _a: ex
 
 
 def _mounts_of(e: Event) -> tuple[tuple[str, str, str, str, str], ...] | None:
@@ -158,7 +179,7 @@ _f(
     "container.label",
     "string",
     "container label by key (container.label[app])",
-    lambda arg: lambda e: e.container.labels.get(arg or "") if e.container else None,
+    _label(lambda c: c.labels),
     arg="required",
     arg_doc="label key",
 )
@@ -166,13 +187,7 @@ _f(
     "container.labels",
     "string",
     "container labels as key:value, comma separated",
-    lambda _a: (
-        lambda e: (
-            ", ".join(f"{k}:{v}" for k, v in sorted(e.container.labels.items())) or None
-            if e.container
-            else None
-        )
-    ),
+    _labels(lambda c: c.labels),
 )
 _f(
     "container.mounts",
@@ -248,7 +263,7 @@ _f(
     "k8s.pod.label",
     "string",
     "pod label by key (k8s.pod.label[app])",
-    lambda arg: lambda e: e.container.pod_labels.get(arg or "") if e.container else None,
+    _label(lambda c: c.pod_labels),
     arg="required",
     arg_doc="label key",
 )
@@ -256,11 +271,5 @@ _f(
     "k8s.pod.labels",
     "string",
     "pod labels as key:value, comma separated",
-    lambda _a: (
-        lambda e: (
-            ", ".join(f"{k}:{v}" for k, v in sorted(e.container.pod_labels.items())) or None
-            if e.container
-            else None
-        )
-    ),
+    _labels(lambda c: c.pod_labels),
 )
