@@ -29,13 +29,12 @@ def runtime_fields(pattern: str | None, source: str | None, fmt: str) -> None:
     from hardhull.runtime.fields import FIELDS
 
     rows = []
+    glob = pattern is not None and any(c in pattern for c in "*?[")
     for fd in FIELDS.values():
         if source and fd.source != source:
             continue
-        if pattern:
-            glob = any(c in pattern for c in "*?[")
-            if not (fnmatch.fnmatchcase(fd.name, pattern) if glob else pattern in fd.name):
-                continue
+        if pattern and not (fnmatch.fnmatchcase(fd.name, pattern) if glob else pattern in fd.name):
+            continue
         name = fd.name
         if fd.prefix:
             name += ".<name>"

@@ -7,7 +7,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 import click
 import orjson
@@ -48,13 +48,7 @@ def open_sensor(
 def _json_line(alert: Alert) -> bytes:
     from hardhull.runtime.outputs import alert_to_json
 
-    return orjson.dumps(alert_to_json(alert), default=_default) + b"\n"
-
-
-def _default(obj: Any) -> Any:
-    if isinstance(obj, tuple | frozenset | set):
-        return list(obj)
-    return str(obj)
+    return orjson.dumps(alert_to_json(alert)) + b"\n"
 
 
 def _table_line(alert: Alert) -> bytes:

@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
 from hardhull.model.event import Alert, AlertKind, Event
-from hardhull.runtime.rules.model import CompiledRule, RuleSet
+from hardhull.runtime.rules.model import CompiledRule, RuleSet, index_by_type
 from hardhull.runtime.stateful import DEFAULT_MAX_KEYS, SequenceState, ThresholdState
 
 if TYPE_CHECKING:
@@ -97,29 +97,6 @@ def _index_sequences(
     return index, {k: tuple(v) for k, v in untyped.items()}
 
 
-def _index_thresholds(
-    states: list[ThresholdState],
-) -> tuple[
-    dict[tuple[str, str], tuple[ThresholdState, ...]], dict[str, tuple[ThresholdState, ...]]
-]:
-    typed: dict[tuple[str, str], list[ThresholdState]] = {}
-    untyped: dict[str, list[ThresholdState]] = {}
-    for state in states:
-        rule = state.rule
-        if rule.evt_types is None:
-            untyped.setdefault(rule.source, []).append(state)
-        else:
-            for t in rule.evt_types:
-                typed.setdefault((rule.source, t), []).append(state)
-    order = {id(s): i for i, s in enumerate(states)}
-    index: dict[tuple[str, str], tuple[ThresholdState, ...]] = {}
-    for key, lst in typed.items():
-        merged = lst + untyped.get(key[0], [])
-        merged.sort(key=lambda s: order[id(s)])
-        index[key] = tuple(merged)
-    return index, {k: tuple(v) for k, v in untyped.items()}
-
-
 class Engine:
     """Evaluates a :class:`RuleSet` (plus sequences, thresholds and drift) per event.
 
@@ -143,7 +120,9 @@ class Engine:
         self._sequences = [SequenceState(r, max_keys) for r in ruleset.sequences]
         self._thresholds = [ThresholdState(r, max_keys) for r in ruleset.thresholds]
         self._seq_index, self._seq_any = _index_sequences(self._sequences)
-        self._thr_index, self._thr_any = _index_thresholds(self._thresholds)
+        self._thr_index, self._thr_any = index_by_type(
+            self._thresholds, lambda t: (t.rule.source, t.rule.evt_types)
+        )
         self._has_stateful = bool(self._sequences or self._thresholds)
 
     def process(self, event: Event) -> list[Alert]:

@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import fnmatch
-import ipaddress
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from hardhull.model.event import ContainerInfo, Event
@@ -27,6 +26,27 @@ def _c(get: Callable[[ContainerInfo], Any], raw_key: str) -> Factory:
         return ex
 
     return factory
+
+
+def _label(get: Callable[[ContainerInfo], Mapping[str, str]]) -> Factory:
+    """One label by key (the field's argument) of the container's ``get`` labels."""
+
+    def factory(arg: str | None) -> Extractor:
+        key = arg or ""
+        return lambda e: get(e.container).get(key) if e.container else None
+
+    return factory
+
+
+def _labels(get: Callable[[ContainerInfo], Mapping[str, str]]) -> Factory:
+    """All of the container's ``get`` labels as ``key:value, ...`` (sorted)."""
+
+    def ex(e: Event) -> Any:
+        if not e.container:
+            return None
+        return ", ".join(f"{k}:{v}" for k, v in sorted(get(e.container).items())) or None
+
+    return lambda _a: ex
 
 
 def _mounts_of(e: Event) -> tuple[tuple[str, str, str, str, str], ...] | None:
@@ -159,7 +179,7 @@ _f(
     "container.label",
     "string",
     "container label by key (container.label[app])",
-    lambda arg: lambda e: e.container.labels.get(arg or "") if e.container else None,
+    _label(lambda c: c.labels),
     arg="required",
     arg_doc="label key",
 )
@@ -167,13 +187,7 @@ _f(
     "container.labels",
     "string",
     "container labels as key:value, comma separated",
-    lambda _a: (
-        lambda e: (
-            ", ".join(f"{k}:{v}" for k, v in sorted(e.container.labels.items())) or None
-            if e.container
-            else None
-        )
-    ),
+    _labels(lambda c: c.labels),
 )
 _f(
     "container.mounts",
@@ -210,47 +224,46 @@ def _mount_whole(arg: str | None) -> Extractor:
     if arg is None:
         raise ValueError("needs an index or a path")
 
-    def ex(e: Event) -> Any:
-        m = _mounts(e)
-        if m is None:
-            return None
-        if arg.isdigit():
-            n = int(arg)
-            return ":".join(m[n]) if n < len(m) else None
-        for mount in m:
+    if arg.isdigit():
+        n = int(arg)
+
+        def by_index(e: Event) -> Any:
+            m = _mounts(e)
+            return ":".join(m[n]) if m is not None and n < len(m) else None
+
+        return by_index
+
+    def by_path(e: Event) -> Any:
+        for mount in _mounts(e) or ():
             if fnmatch.fnmatchcase(mount[0], arg):
                 return ":".join(mount)
         return None
 
-    return ex
+    return by_path
 
 
 # --- k8s (pod context of the container) ------------------------------------------------
-
-
-def _pod(get: Callable[[ContainerInfo], str], raw_key: str) -> Factory:
-    return _c(get, raw_key)
 
 
 _f(
     "k8s.ns.name",
     "string",
     "Kubernetes namespace of the pod",
-    _pod(lambda c: c.pod_namespace, "k8s.ns.name"),
+    _c(lambda c: c.pod_namespace, "k8s.ns.name"),
 )
-_f("k8s.pod.name", "string", "Kubernetes pod name", _pod(lambda c: c.pod_name, "k8s.pod.name"))
-_f("k8s.pod.uid", "string", "Kubernetes pod uid", _pod(lambda c: c.pod_uid, "k8s.pod.uid"))
+_f("k8s.pod.name", "string", "Kubernetes pod name", _c(lambda c: c.pod_name, "k8s.pod.name"))
+_f("k8s.pod.uid", "string", "Kubernetes pod uid", _c(lambda c: c.pod_uid, "k8s.pod.uid"))
 _f(
     "k8s.pod.id",
     "string",
     "Kubernetes pod uid (legacy name)",
-    _pod(lambda c: c.pod_uid, "k8s.pod.id"),
+    _c(lambda c: c.pod_uid, "k8s.pod.id"),
 )
 _f(
     "k8s.pod.label",
     "string",
     "pod label by key (k8s.pod.label[app])",
-    lambda arg: lambda e: e.container.pod_labels.get(arg or "") if e.container else None,
+    _label(lambda c: c.pod_labels),
     arg="required",
     arg_doc="label key",
 )
@@ -258,16 +271,5 @@ _f(
     "k8s.pod.labels",
     "string",
     "pod labels as key:value, comma separated",
-    lambda _a: (
-        lambda e: (
-            ", ".join(f"{k}:{v}" for k, v in sorted(e.container.pod_labels.items())) or None
-            if e.container
-            else None
-        )
-    ),
+    _labels(lambda c: c.pod_labels),
 )
-
-
-def parse_ip(text: str) -> str:
-    """Canonical text of an IP address (raises ValueError)."""
-    return str(ipaddress.ip_address(text.strip()))

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from hardhull.model.event import Event
-from hardhull.runtime.fields import Extractor, Factory, FieldDef, define, memo
+from hardhull.runtime.fields import NUMERIC_TYPES, Extractor, Factory, FieldDef, define, memo
 
 _FD_TYPES = {
     "f": "file",
@@ -66,29 +66,27 @@ def _f(
 
 
 def _raw(key: str, type_: str) -> Factory:
-    if type_ in ("int64", "uint64", "uint32", "port", "abstime", "reltime"):
+    """Reads ``key``; a value not already of the declared type is coerced (``None`` when
+    it cannot be)."""
+    want: type
+    coerce: Callable[[Any], Any]
+    if type_ in NUMERIC_TYPES:
+        want, coerce = int, _int
+    elif type_ == "bool":
+        want, coerce = bool, _bool
+    elif type_ == "string":
+        want, coerce = str, _str
+    else:
+        return lambda _a: lambda e: e.fields.get(key)
 
-        def f(_a: str | None) -> Extractor:
-            def ex(e: Event) -> Any:
-                v = e.fields.get(key)
-                return v if v is None or type(v) is int else _int(v)
+    def factory(_a: str | None) -> Extractor:
+        def ex(e: Event) -> Any:
+            v = e.fields.get(key)
+            return v if v is None or type(v) is want else coerce(v)
 
-            return ex
+        return ex
 
-        return f
-    if type_ == "bool":
-        return lambda _a: lambda e: _bool(e.fields.get(key))
-    if type_ == "string":
-
-        def fs(_a: str | None) -> Extractor:
-            def ex(e: Event) -> Any:
-                v = e.fields.get(key)
-                return v if v is None or type(v) is str else _str(v)
-
-            return ex
-
-        return fs
-    return lambda _a: lambda e: e.fields.get(key)
+    return factory
 
 
 def raw(name: str, type_: str, doc: str, **kw: Any) -> None:

@@ -49,22 +49,25 @@ def _is_server(e: Event) -> bool:
 
 def _local(role: str, which: str) -> Callable[[Event], Any]:
     """lip/lport/rip/rport: local is the server side for servers, the client otherwise."""
+    server_key, client_key = f"fd.s{which}", f"fd.c{which}"
+    if role != "l":
+        server_key, client_key = client_key, server_key
+    port = which == "port"
 
     def fn(e: Event) -> Any:
-        server = _is_server(e)
-        side = ("s" if server else "c") if role == "l" else ("c" if server else "s")
-        v = e.fields.get(f"fd.{side}{which}")
-        return _int(v) if which == "port" else v
+        v = e.fields.get(server_key if _is_server(e) else client_key)
+        return _int(v) if port else v
 
     return fn
 
 
 def _both(which: str) -> Callable[[Event], Any]:
+    keys = (f"fd.c{which}", f"fd.s{which}")
+    port = which == "port"
+
     def fn(e: Event) -> Any:
-        vals = tuple(
-            v for v in (e.fields.get(f"fd.c{which}"), e.fields.get(f"fd.s{which}")) if v is not None
-        )
-        if which == "port":
+        vals = tuple(v for v in (e.fields.get(k) for k in keys) if v is not None)
+        if port:
             vals = tuple(x for x in (_int(v) for v in vals) if x is not None)
         return vals or None
 

@@ -12,8 +12,12 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 
 from hardhull.model.event import Event
+from hardhull.policy.jsonpatch import parse_pointer
+from hardhull.runtime.engines_base import repository_of
 from hardhull.runtime.fields import Extractor, Factory, FieldDef, define
-from hardhull.runtime.fields_syscall import _fmt_time, _iso
+from hardhull.runtime.fields_define import _str
+from hardhull.runtime.fields_syscall import _fmt_time
+from hardhull.runtime.jsonio import format_time_ns
 
 K8S = "k8s_audit"
 
@@ -32,13 +36,10 @@ def _get(obj: Any, *path: str) -> Any:
 
 
 def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return "true" if v else "false"
+    """The plugin's text of a value: objects and arrays as JSON, the rest as ``_str``."""
     if isinstance(v, (dict, list)):
         return orjson.dumps(v).decode()
-    return str(v)
+    return _str(v)
 
 
 def _scalar(name: str, doc: str, fn: Callable[[dict[str, Any]], Any], **kw: Any) -> None:
@@ -117,12 +118,7 @@ def _flat_per_container(fn: Callable[[dict[str, Any]], Any]) -> Callable[[dict[s
 
 
 def _repo(image: Any) -> str | None:
-    if not isinstance(image, str):
-        return None
-    ref = image.split("@", 1)[0]
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    return ref[:colon] if colon > slash else ref
+    return repository_of(image) if isinstance(image, str) else None
 
 
 def _sc(c: dict[str, Any], key: str, default: Any = None) -> Any:
@@ -180,14 +176,9 @@ def _uri_param(arg: str | None) -> Extractor:
     return ex
 
 
-def _pointer(doc: Any, pointer: str) -> Any:
-    """RFC 6901 JSON pointer lookup (``/a/b/0``); ``None`` when missing."""
-    if pointer in ("", "/"):
-        return doc if pointer == "" else _get(doc, "")
-    if not pointer.startswith("/"):
-        raise ValueError("a JSON pointer starts with /")
-    for token in pointer[1:].split("/"):
-        token = token.replace("~1", "/").replace("~0", "~")
+def _pointer(doc: Any, tokens: list[str]) -> Any:
+    """The value at a JSON pointer's unescaped ``tokens``; ``None`` when missing."""
+    for token in tokens:
         if isinstance(doc, dict):
             if token not in doc:
                 return None
@@ -201,11 +192,13 @@ def _pointer(doc: Any, pointer: str) -> Any:
 
 def _jvalue(arg: str | None) -> Extractor:
     ptr = arg or ""
-    _pointer({}, ptr)  # validate at compile time
+    if ptr and not ptr.startswith("/"):
+        raise ValueError("a JSON pointer starts with /")
+    tokens = parse_pointer(ptr)  # RFC 6901, once per field reference
 
     def ex(e: Event) -> Any:
         r = _rec(e)
-        return None if r is None else _text(_pointer(r, ptr))
+        return None if r is None else _text(_pointer(r, tokens))
 
     return ex
 
@@ -492,7 +485,7 @@ def _define_all() -> None:
             name="jevt.time.iso8601",
             type="string",
             doc="event time in ISO 8601",
-            factory=lambda _a: lambda e: _iso(e.time),
+            factory=lambda _a: lambda e: format_time_ns(e.time),
             source=K8S,
         )
     )

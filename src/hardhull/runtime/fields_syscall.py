@@ -11,6 +11,7 @@ from typing import Any
 from hardhull.model.event import Event, ProcInfo
 from hardhull.runtime.fields import Extractor, Factory, memo
 from hardhull.runtime.fields_define import _f, _int, _str, derived, raw
+from hardhull.runtime.jsonio import format_time_ns
 
 # --- evt -------------------------------------------------------------------------------
 
@@ -21,32 +22,21 @@ def _fmt_time(ns: int) -> str:
     )
 
 
-def _iso(ns: int) -> str:
-    return (
-        time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 1_000_000_000))
-        + f".{ns % 1_000_000_000:09d}Z"
-    )
-
-
 def _datetime(ns: int) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ns // 1_000_000_000)) + (
         f".{ns % 1_000_000_000:09d}"
     )
 
 
-def _open_flag(flag: str) -> Callable[[Event], Any]:
+def _open_flag(one: str, other: str) -> Callable[[Event], Any]:
+    """True when ``one`` or ``other`` is in ``evt.arg.flags`` (Falco's ``O_...|O_...``)."""
+
     def fn(e: Event) -> Any:
         flags = e.fields.get("evt.arg.flags")
         if flags is None:
             return None
         text = str(flags)
-        if flag == "read":
-            return "O_RDONLY" in text or "O_RDWR" in text
-        if flag == "write":
-            return "O_WRONLY" in text or "O_RDWR" in text
-        if flag == "create":
-            return "O_CREAT" in text or "O_TMPFILE" in text
-        return "O_EXEC" in text or "__O_EXEC" in text or "FMODE_EXEC" in text
+        return one in text or other in text
 
     return fn
 
@@ -113,7 +103,7 @@ _f(
     "evt.time.iso8601",
     "string",
     "event time in ISO 8601 (UTC, nanoseconds)",
-    lambda _a: lambda e: _iso(e.time),
+    lambda _a: lambda e: format_time_ns(e.time),
 )
 _f(
     "evt.datetime",
@@ -183,25 +173,25 @@ derived(
     "evt.is_open_read",
     "bool",
     "open call with read access (O_RDONLY or O_RDWR in evt.arg.flags)",
-    _open_flag("read"),
+    _open_flag("O_RDONLY", "O_RDWR"),
 )
 derived(
     "evt.is_open_write",
     "bool",
     "open call with write access (O_WRONLY or O_RDWR in evt.arg.flags)",
-    _open_flag("write"),
+    _open_flag("O_WRONLY", "O_RDWR"),
 )
 derived(
     "evt.is_open_exec",
     "bool",
     "open call that creates or opens a file for execution (O_EXEC flag)",
-    _open_flag("exec"),
+    _open_flag("O_EXEC", "FMODE_EXEC"),
 )
 derived(
     "evt.is_open_create",
     "bool",
     "open call that creates a file (O_CREAT or O_TMPFILE)",
-    _open_flag("create"),
+    _open_flag("O_CREAT", "O_TMPFILE"),
 )
 raw("evt.hostname", "string", "host name of the machine the event came from")
 raw("evt.category", "string", "event category (file, net, process...)")

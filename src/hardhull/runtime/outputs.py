@@ -27,6 +27,7 @@ import httpx
 
 from hardhull.errors import UsageError
 from hardhull.model.event import Alert, Priority
+from hardhull.runtime.jsonio import format_time_ns as rfc3339_ns
 from hardhull.runtime.outputs_limit import (
     SUMMARY_RULE,
     RateLimiter,
@@ -55,13 +56,6 @@ class AlertSink(Protocol):
     def emit(self, alert: Alert) -> None: ...
 
     def close(self) -> None: ...
-
-
-def rfc3339_ns(ns: int) -> str:
-    """``2024-05-10T12:34:56.123456789Z`` (UTC, nanoseconds), as Falco prints ``time``."""
-    secs, frac = divmod(ns, 1_000_000_000)
-    stamp = datetime.fromtimestamp(secs, UTC).strftime("%Y-%m-%dT%H:%M:%S")
-    return f"{stamp}.{frac:09d}Z"
 
 
 def _jsonable(value: Any) -> Any:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 from tests.unit.runtime.rules.support import CONTAINER, T0, ev
 
@@ -52,6 +54,27 @@ def test_fd_and_open_flags() -> None:
     assert get("evt.arg.flags") == "O_RDWR|O_CREAT" and get("evt.arg[flags]") == "O_RDWR|O_CREAT"
     assert get("evt.args") == "flags=O_RDWR|O_CREAT"
     assert compile_field("evt.is_open_read")(ev("openat", {})) is None
+    ro = ev("openat", {"evt.arg.flags": "O_RDONLY|O_CLOEXEC"})
+    flags = ("read", "write", "create", "exec")
+    assert [compile_field(f"evt.is_open_{f}")(ro) for f in flags] == [True, False, False, False]
+    ex = ev("openat", {"evt.arg.flags": "O_RDONLY|__O_EXEC"})
+    assert compile_field("evt.is_open_exec")(ex) is True
+
+
+def test_socket_sides() -> None:
+    net = {"fd.cip": "10.0.0.2", "fd.sip": "10.0.0.9", "fd.cport": "40000", "fd.sport": 443}
+    sides = ("fd.lip", "fd.rip", "fd.lport", "fd.rport", "fd.lnet", "fd.rnet", "fd.ip", "fd.port")
+
+    def get(e: Event) -> list[object]:
+        return [compile_field(f)(e) for f in sides]
+
+    client = ["10.0.0.2", "10.0.0.9", 40000, 443, "10.0.0.2", "10.0.0.9"]
+    both = [("10.0.0.2", "10.0.0.9"), (40000, 443)]
+    assert get(ev("connect", net)) == [*client, *both]
+    server = ["10.0.0.9", "10.0.0.2", 443, 40000, "10.0.0.9", "10.0.0.2"]
+    assert get(ev("accept", net)) == [*server, *both]
+    assert get(ev("connect", {**net, "fd.is_server": True})) == [*server, *both]
+    assert get(ev("connect", {})) == [None] * 8
 
 
 def test_container_and_time_fields() -> None:
@@ -64,6 +87,16 @@ def test_container_and_time_fields() -> None:
     bare = Event(source="syscall", type="execve", time=T0, fields={"container.id": "abc"})
     assert compile_field("container.id")(bare) == "abc"
     assert compile_field("container.name")(bare) is None
+    labelled = ev("execve", {}, container=replace(CONTAINER, labels={"b": "2", "a": "1"}))
+    assert compile_field("container.label[a]")(labelled) == "1"
+    assert compile_field("container.label[zz]")(labelled) is None
+    assert compile_field("container.labels")(labelled) == "a:1, b:2"
+    assert compile_field("container.labels")(e) is None
+    assert compile_field("k8s.pod.label[app]")(e) == "web"
+    assert compile_field("k8s.pod.labels")(e) == "app:web"
+    assert compile_field("k8s.pod.name")(e) == "web-1" and compile_field("k8s.ns.name")(e) == "shop"
+    assert compile_field("k8s.pod.labels")(bare) is None
+    assert compile_field("k8s.pod.name")(Event("syscall", "x", T0, {"k8s.pod.name": "p"})) == "p"
 
 
 def test_k8s_audit_fields() -> None:
@@ -86,7 +119,34 @@ def test_k8s_audit_fields() -> None:
     assert get("ka.req.binding.role") == "admin" and get("ka.req.binding.subjects") == ("bob",)
     assert get("ka.sourceips[0]") == "10.0.0.1"
     assert get("jevt.value[/user/username]") == "alice"
+    assert get("jevt.value[/objectRef]") == (
+        '{"resource":"pods","subresource":"exec","name":"p","namespace":"d"}'
+    )
+    assert get("jevt.value[/user/groups/1]") == "system:authenticated"
+    assert get("jevt.value[/user/groups/9]") is None and get("jevt.value[/nope/x]") is None
+    odd = ev("k8s_audit", {"jevt.value": {"a/b": {"~c": 1}, "": 2}}, source="k8s_audit")
+    assert compile_field("jevt.value[/a~1b/~0c]")(odd) == "1"
+    assert compile_field("jevt.value[/]")(odd) == "2"
+    with pytest.raises(RuleLoadError, match="a JSON pointer starts with /"):
+        compile_field("jevt.value[user]")
+    assert get("jevt.time.iso8601") == "2023-11-14T22:13:20.123456789Z"
     assert get("ka.req.pod.containers.image") is None
+    pod = {
+        "requestObject": {
+            "spec": {
+                "containers": [
+                    {"image": "registry.local:5000/team/app:1.2@sha256:" + "0" * 64},
+                    {"image": "busybox"},
+                ]
+            }
+        }
+    }
+    p = ev("k8s_audit", {"jevt.value": pod}, source="k8s_audit", container=None)
+    assert compile_field("ka.req.pod.containers.image.repository")(p) == (
+        "registry.local:5000/team/app",
+        "busybox",
+    )
+    assert compile_field("ka.req.container.image.repository")(p) == "registry.local:5000/team/app"
     assert compile_field("ka.verb")(ev("execve", {})) is None
 
 

@@ -12,7 +12,8 @@ short-circuit operators. Example (``proc.name in (sh, bash) and not proc.pname =
                 in K0) and not (...)
 
 The values compared are exactly those the field's extractor returns, so the generated
-function and the closure form (:func:`ir.to_closure`) agree on every event.
+function and the closure form it falls back to (:func:`_closure`, one small generated
+function per check) agree on every event.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 
 from hardhull.errors import RuleLoadError
 from hardhull.runtime.fields import NUMERIC_TYPES, FieldRef, resolve_field
-from hardhull.runtime.rules import evttypes, ops
+from hardhull.runtime.rules import evttypes, globs, ops
 from hardhull.runtime.rules.codegen import generate, value_cost
 from hardhull.runtime.rules.evttypes import Types
 from hardhull.runtime.rules.ir import IR, All, AnyOf, Neg, Test, simplify
@@ -296,7 +296,7 @@ def _list_check(node: Check, ref: FieldRef, lst: ListExpr, scope: Scope) -> Test
                 "bad-operator",
                 node.offset,
             )
-        p = ops.pmatch(tuple(str(v) for v in values))
+        p = globs.pmatch_pred(tuple(str(v) for v in values))
     elif ref.type == "ipnet":
         p = ops.in_nets(tuple(values))
     else:

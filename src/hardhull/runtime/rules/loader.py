@@ -259,6 +259,16 @@ def load_rules(paths: Sequence[str | Path], *, strict: bool = False) -> RuleSet:
     return load_rules_report(paths, strict=strict).ruleset
 
 
+def _compile_adhoc(
+    text: str, macros: Mapping[str, str] | None, lists: Mapping[str, Sequence[str]] | None
+) -> tuple[Matcher, frozenset[str] | None]:
+    scope = Scope(lists={k: tuple(str(x) for x in v) for k, v in (lists or {}).items()})
+    scope.macros = {
+        name: MacroDef(name, parse_condition(cond)) for name, cond in (macros or {}).items()
+    }
+    return compile_node(parse_condition(text), scope)
+
+
 def compile_condition(
     text: str,
     *,
@@ -267,11 +277,7 @@ def compile_condition(
 ) -> Matcher:
     """Compile one condition with the given macro texts and lists (tests, ad hoc use);
     :class:`RuleLoadError` on any problem."""
-    scope = Scope(lists={k: tuple(str(x) for x in v) for k, v in (lists or {}).items()})
-    scope.macros = {
-        name: MacroDef(name, parse_condition(cond)) for name, cond in (macros or {}).items()
-    }
-    return compile_node(parse_condition(text), scope)[0]
+    return _compile_adhoc(text, macros, lists)[0]
 
 
 def condition_evt_types(
@@ -281,11 +287,7 @@ def condition_evt_types(
     lists: Mapping[str, Sequence[str]] | None = None,
 ) -> frozenset[str] | None:
     """The ``evt.type`` values a condition can match (None: any)."""
-    scope = Scope(lists={k: tuple(str(x) for x in v) for k, v in (lists or {}).items()})
-    scope.macros = {
-        name: MacroDef(name, parse_condition(cond)) for name, cond in (macros or {}).items()
-    }
-    return compile_node(parse_condition(text), scope)[1]
+    return _compile_adhoc(text, macros, lists)[1]
 
 
 __all__ = [

@@ -4,11 +4,13 @@ runs them). The hot path only calls the ``Callable`` members; nothing here parse
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from hardhull.model.event import Event, Priority
+
+T = TypeVar("T")
 
 Matcher = Callable[[Event], bool]
 """A compiled condition (with its exceptions folded in): ``True`` when the event matches."""
@@ -135,20 +137,7 @@ class RuleSet:
     ) -> RuleSet:
         """Index ``rules`` by (source, evt.type); rules with no type restriction are kept
         per source and merged into every lookup, keeping load order."""
-        order = {id(r): i for i, r in enumerate(rules)}
-        typed: dict[tuple[str, str], list[CompiledRule]] = {}
-        untyped: dict[str, list[CompiledRule]] = {}
-        for rule in rules:
-            if rule.evt_types is None:
-                untyped.setdefault(rule.source, []).append(rule)
-            else:
-                for t in rule.evt_types:
-                    typed.setdefault((rule.source, t), []).append(rule)
-        index: dict[tuple[str, str], tuple[CompiledRule, ...]] = {}
-        for key, lst in typed.items():
-            merged = lst + untyped.get(key[0], [])
-            merged.sort(key=lambda r: order[id(r)])
-            index[key] = tuple(merged)
+        index, untyped = index_by_type(rules, lambda r: (r.source, r.evt_types))
         return cls(
             rules=rules,
             sequences=sequences,
@@ -156,7 +145,7 @@ class RuleSet:
             diagnostics=diagnostics,
             files=files,
             _index=index,
-            _any={k: tuple(v) for k, v in untyped.items()},
+            _any=untyped,
         )
 
     def candidates(self, source: str, evt_type: str) -> tuple[CompiledRule, ...]:
@@ -169,3 +158,28 @@ class RuleSet:
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "error")
+
+
+def index_by_type(
+    items: Sequence[T], types_of: Callable[[T], tuple[str, frozenset[str] | None]]
+) -> tuple[dict[tuple[str, str], tuple[T, ...]], dict[str, tuple[T, ...]]]:
+    """Index ``items`` by (source, evt.type) from ``types_of(item)`` = (source, types).
+    Items with no type restriction (``None``) are kept per source (the second mapping)
+    and merged into every (source, type) entry of that source; every entry keeps the
+    order of ``items``."""
+    order = {id(x): i for i, x in enumerate(items)}
+    typed: dict[tuple[str, str], list[T]] = {}
+    untyped: dict[str, list[T]] = {}
+    for item in items:
+        source, types = types_of(item)
+        if types is None:
+            untyped.setdefault(source, []).append(item)
+        else:
+            for t in types:
+                typed.setdefault((source, t), []).append(item)
+    index: dict[tuple[str, str], tuple[T, ...]] = {}
+    for key, lst in typed.items():
+        merged = lst + untyped.get(key[0], [])
+        merged.sort(key=lambda x: order[id(x)])
+        index[key] = tuple(merged)
+    return index, {k: tuple(v) for k, v in untyped.items()}

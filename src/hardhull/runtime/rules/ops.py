@@ -1,6 +1,7 @@
 """Operator semantics on one extracted value: constants parsed at load time, value
 predicates for the operators the generated code does not inline (networks, globs,
-regexes, ``pmatch``, byte operators) and for list/any-of fields."""
+regexes, byte operators; ``pmatch`` is :func:`globs.pmatch_pred`) and for list/any-of
+fields."""
 
 from __future__ import annotations
 
@@ -75,10 +76,6 @@ def in_nets(nets: tuple[Any, ...]) -> Pred:
         return False
 
     return p
-
-
-def pmatch(prefixes: tuple[str, ...]) -> Pred:
-    return globs.pmatch_pred(prefixes)
 
 
 def _as_bytes(v: Any) -> bytes:

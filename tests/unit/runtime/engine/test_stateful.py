@@ -121,7 +121,10 @@ def test_sequence_state_is_bounded_with_lru_eviction() -> None:
     assert len(state) == 3
     assert state.evictions == 7
     # the newest three survive, the oldest were evicted
-    assert state.feed(ev("execve", 2, fd__name="/f9"), (1,)) is not None
+    done = state.feed(ev("execve", 2, fd__name="/f9"), (1,))
+    assert done is not None
+    assert (done.rule, done.kind, done.event.fields["fd.name"]) == ("s", AlertKind.SEQUENCE, "/f9")
+    assert len(state) == 2  # the finished progress is dropped
     assert state.feed(ev("execve", 2, fd__name="/f0"), (1,)) is None
 
 

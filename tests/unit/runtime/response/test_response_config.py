@@ -138,6 +138,15 @@ def test_protection_matching() -> None:
     assert hit(ContainerInfo(id="1", pod_name="p", pod_namespace="kube-system")) is not None
     assert hit(ContainerInfo(id="1", image="registry.local/infra/dns:1")) is not None
     assert hit(ContainerInfo(id="abc123")) is not None
+    # each container is protected by the entry that names it, not merely by some entry
+    assert str(hit(ContainerInfo(id="1", name="hardhull-agent"))) == "name: hardhull-*"
+    assert str(hit(ContainerInfo(id="1", labels={"tier": "db-main"}))) == "label: tier=db*"
+    assert str(hit(ContainerInfo(id="1", labels={"keep": ""}))) == "label: keep"
+    ns = ContainerInfo(id="1", pod_name="p", pod_namespace="kube-system")
+    assert str(hit(ns)) == "namespace: kube-system"
+    image = ContainerInfo(id="1", image="registry.local/infra/dns:1")
+    assert str(hit(image)) == "image: registry.local/infra/*"
+    assert str(hit(ContainerInfo(id="abc123"))) == "id: abc"
     assert hit(ContainerInfo(id="1", name="web", labels={"tier": "web"})) is None
 
 
