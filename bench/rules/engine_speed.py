@@ -1,14 +1,17 @@
 """In-process engine speed: events/s through Falco's stable rules + hardhull_rules.yaml.
 
-Run: ``.venv/bin/python -m tests.unit.runtime.engine.speed [N]`` (not a test; prints one
-line). The event mix imitates a busy container: opens (mostly reads), execs, connects,
-reads of other types that no rule indexes, with a few paths that do match rules.
+Run: ``.venv/bin/python bench/rules/engine_speed.py [N]`` (prints one line). The event
+mix imitates a busy container: opens (mostly reads), execs, connects, reads of other types
+that no rule indexes, with a few paths that do match rules.
 """
 
 from __future__ import annotations
 
 import sys
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.support.shared import SHARED
 

@@ -1,6 +1,6 @@
 """Measure compile and evaluation speed of rule files on a crafted event mix.
 
-``python -m hardhull.runtime.rules.measure RULE_FILES...`` prints the load time and, for a
+``.venv/bin/python bench/rules/measure.py RULE_FILES...`` prints the load time and, for a
 mix of exec/open/connect events, how many rule evaluations and events per second one core
 does through the ``(source, evt.type)`` index (what ``bench/rules`` builds on). Times are
 CPU seconds of this process (the machine is shared)."""
