@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import posixpath
 import shutil
 import tempfile
 import threading
@@ -34,10 +33,9 @@ from hardhull.errors import HardhullError
 from hardhull.model import FileEntry, FileKind
 from hardhull.model.event import ContainerInfo
 from hardhull.sources.base import ReadContext, Selector, SourceOptions
-from hardhull.sources.filetree import normalize
+from hardhull.sources.filetree import normalize, resolve_links
 
 FORMAT = 1
-_MAX_LINK_HOPS = 40
 _CHUNK = 1024 * 1024
 DIGEST_SELECTOR = "hardhull.drift.digest"
 MAX_HASHED = 512 * 1024 * 1024
@@ -75,23 +73,7 @@ class ImageIndex:
         """``path`` with every symlink component followed inside the image root
         (absolute targets are relative to the image root, ``..`` stops at ``/``);
         ``None`` for loops."""
-        parts = [p for p in normalize(path).split("/") if p]
-        current = "/"
-        hops = 0
-        while parts:
-            part = parts.pop(0)
-            candidate = normalize(posixpath.join(current, part))
-            target = self._links.get(candidate)
-            if target is not None:
-                hops += 1
-                if hops > _MAX_LINK_HOPS:
-                    return None
-                base = "/" if target.startswith("/") else current
-                parts = [p for p in normalize(posixpath.join(base, target)).split("/") if p] + parts
-                current = "/"
-                continue
-            current = candidate
-        return current
+        return resolve_links(path, self._links.get)
 
     def lookup(self, path: str) -> IndexEntry | None:
         """The regular file ``path`` names in the image (symlinks followed), or ``None``."""

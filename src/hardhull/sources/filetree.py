@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import posixpath
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from hardhull.model import FileEntry, FileKind, Gap, LayerInfo
 
 _MAX_LINK_HOPS = 40
+
+
+def resolve_links(path: str, link_of: Callable[[str], str | None]) -> str | None:
+    """``path`` with every symlink component followed without leaving the root:
+    ``link_of(p)`` is the target of the symlink at normalized path ``p`` (or ``None``);
+    absolute targets are relative to the root, ``..`` stops at ``/``. ``None`` for loops
+    (more than 40 hops)."""
+    parts = [p for p in normalize(path).split("/") if p]
+    hops = 0
+    current = "/"
+    while parts:
+        part = parts.pop(0)
+        candidate = normalize(posixpath.join(current, part))
+        target = link_of(candidate)
+        if target is not None:
+            hops += 1
+            if hops > _MAX_LINK_HOPS:
+                return None
+            base = "/" if target.startswith("/") else current
+            parts = [p for p in normalize(posixpath.join(base, target)).split("/") if p] + parts
+            current = "/"
+            continue
+        current = candidate
+    return current
 
 
 def normalize(path: str) -> str:
@@ -61,24 +85,14 @@ class FileTree:
         Absolute link targets are taken relative to the image root; ``..`` stops at ``/``.
         Returns ``None`` for dangling links and loops.
         """
-        parts = [p for p in normalize(path).split("/") if p]
-        hops = 0
-        current = "/"
-        while parts:
-            part = parts.pop(0)
-            candidate = normalize(posixpath.join(current, part))
-            entry = self._entries.get(candidate)
-            if entry is not None and entry.kind is FileKind.SYMLINK and entry.link is not None:
-                hops += 1
-                if hops > _MAX_LINK_HOPS:
-                    return None
-                target = entry.link
-                base = "/" if target.startswith("/") else current
-                parts = [p for p in normalize(posixpath.join(base, target)).split("/") if p] + parts
-                current = "/"
-                continue
-            current = candidate
-        return self._entries.get(current)
+        resolved = resolve_links(path, self._link_of)
+        return self._entries.get(resolved) if resolved is not None else None
+
+    def _link_of(self, path: str) -> str | None:
+        entry = self._entries.get(path)
+        if entry is not None and entry.kind is FileKind.SYMLINK:
+            return entry.link
+        return None
 
     def captured(self, selector: str) -> Iterator[tuple[FileEntry, object]]:
         """``(entry, value)`` for every file the named selector captured, sorted by path."""
