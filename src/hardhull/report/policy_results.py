@@ -17,8 +17,7 @@ import orjson
 
 from hardhull.policy.base import Result, RuleResult
 from hardhull.posture.policyreport import list_yaml, report_document
-from hardhull.report.facts import relative_uri
-from hardhull.report.sarif import partial_fingerprints, sarif_log
+from hardhull.report.sarif import location, manifest_place, partial_fingerprints, sarif_log
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "skip")
 _SHOWN = (Result.FAIL, Result.WARN, Result.ERROR)
@@ -44,22 +43,14 @@ def _order(r: RuleResult) -> tuple[str, ...]:
 
 def _sarif_result(r: RuleResult, index: int) -> dict[str, Any]:
     ref = r.resource
-    uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
+    uri, line = manifest_place(ref)
     subject = ref.label() if ref is not None else "(no resource)"
     return {
         "ruleId": _rule_id(r),
         "ruleIndex": index,
         "level": _SARIF_LEVEL[r.result],
         "message": {"text": f"{subject}: {r.message or r.result.value}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": ref.line if ref is not None and ref.line else 1},
-                },
-                "message": {"text": subject},
-            }
-        ],
+        "locations": [location(uri, line, subject)],
         "partialFingerprints": partial_fingerprints(_rule_id(r), subject, uri),
         "properties": {"result": r.result.value, "action": r.action.value},
     }
