@@ -240,7 +240,7 @@ def _gate_exemption(item: object, where: str) -> VulnExemption:
     return VulnExemption(reason.strip(), images, frozenset(advisories), expires)
 
 
-def _vuln_gate(value: object, base: Path, budget_ms: float = 200.0) -> VulnGateOptions | None:
+def _vuln_gate(value: object, base: Path, budget_ms: float) -> VulnGateOptions | None:
     """``builtin.vulnerability_gate``; relative paths are relative to ``base``; an
     on-demand scan's wait must leave most of ``budget_ms`` to the other policies."""
     where = "builtin.vulnerability_gate"

@@ -52,21 +52,18 @@ def _choice(value: object, key: str, choices: tuple[str, ...]) -> str:
     return value
 
 
-def scan_settings(gate: Mapping[str, Any], base: Path, budget_ms: float | None) -> ScanSettings:
-    """:class:`ScanSettings` from ``gate``; relative paths are relative to ``base``. With
-    a latency budget (the webhook), ``scan_wait_ms`` defaults to 0 and may be at most
-    half of it; without one (``policy apply``), evaluations wait for scans to finish."""
+def scan_settings(gate: Mapping[str, Any], base: Path, budget_ms: float) -> ScanSettings:
+    """:class:`ScanSettings` from ``gate``; relative paths are relative to ``base``.
+    ``scan_wait_ms`` defaults to 0 and may be at most half of the latency budget
+    ``budget_ms`` (an evaluation that waits for its scans to finish is built from Python
+    with ``ScanSettings(wait_ms=None)``)."""
     d = ScanSettings()
-    wait_ms: float | None = None
-    if budget_ms is not None:
-        wait_ms = _number(gate.get("scan_wait_ms", 0), "scan_wait_ms", positive=False)
-        if wait_ms > budget_ms / 2:
-            raise VulnGateError(
-                f"scan_wait_ms: {wait_ms:g} is more than half of budget_ms ({budget_ms:g}); "
-                "the other policies need the rest of the latency budget"
-            )
-    elif "scan_wait_ms" in gate:
-        raise VulnGateError("scan_wait_ms only applies to the webhook (it has a latency budget)")
+    wait_ms = _number(gate.get("scan_wait_ms", 0), "scan_wait_ms", positive=False)
+    if wait_ms > budget_ms / 2:
+        raise VulnGateError(
+            f"scan_wait_ms: {wait_ms:g} is more than half of budget_ms ({budget_ms:g}); "
+            "the other policies need the rest of the latency budget"
+        )
     registries = gate.get("insecure_registries")
     registries = [] if registries is None else registries
     if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
