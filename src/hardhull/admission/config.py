@@ -377,9 +377,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     raw_ex = top.get("exemptions") or []
     if not isinstance(raw_ex, list):
         raise ConfigError("exemptions must be a list")
-    budget = top.get("budget_ms", 200)
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
-        raise ConfigError("budget_ms must be a positive number")
+    budget = _number(top.get("budget_ms", 200), "budget_ms", positive=True)
     default_mode = top.get("default_mode")
     recycle = _map(top.get("worker_recycle"), "worker_recycle")
     unknown = set(recycle) - {"max_rss_mb", "max_requests"}
@@ -398,7 +396,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
             None if registries is None else _strs(registries, "builtin.allowed_registries")
         ),
         require_digest=bool(builtin.get("require_digest", False)),
-        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base, float(budget)),
+        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base, budget),
         default_mode=None if default_mode is None else _enum(Mode, default_mode, "default_mode"),
         modes=modes,
         exemptions=tuple(_exemption(item, i) for i, item in enumerate(raw_ex)),
@@ -406,7 +404,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
         failure_policy=_enum(
             FailurePolicy, top.get("failure_policy", "fail-closed"), "failure_policy"
         ),
-        budget_ms=float(budget),
+        budget_ms=budget,
         audit_log=_path(audit.get("path"), "audit_log.path", base),
         audit_max_bytes=_int(audit.get("max_bytes", 10 * 1024 * 1024), "audit_log.max_bytes", 1024),
         audit_backups=_int(audit.get("backups", 3), "audit_log.backups", 0),
