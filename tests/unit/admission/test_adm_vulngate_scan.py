@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.registry import free_port
 from tests.support.shared import ADVISORIES
 
 from hardhull.admission.config import ConfigError, load_config, parse_config
@@ -54,9 +55,7 @@ def silent() -> Iterator[str]:
 
 def _refusing() -> str:
     """A registry host where nothing listens (connections are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{sock.getsockname()[1]}"
+    return f"127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
