@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import orjson
-
 from hardhull.policy.vulngate_reports import VulnGateError, image_key, lookup_key
+from hardhull.policy.vulngate_worker import ScanJob
 from hardhull.posture.checks.images import parse_image
 
 SOURCES = ("registry", "podman", "docker")
@@ -267,14 +266,7 @@ class OnDemandScanner:
         out = self.reports / report_name(image)
         tmp = self.reports / f".{out.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
         target, insecure = self._target(image)
-        job = {
-            "target": target,
-            "insecure": insecure,
-            "db": None if s.db is None else str(s.db),
-            "docker_config": None if s.docker_config is None else str(s.docker_config),
-            "tmp": str(tmp),
-            "out": str(out),
-        }
+        job = ScanJob(target, out, tmp, insecure=insecure, db=s.db, docker_config=s.docker_config)
         cmd = [sys.executable, "-m", "hardhull.policy.vulngate_worker"]
         try:
             child = subprocess.Popen(
@@ -289,7 +281,7 @@ class OnDemandScanner:
             child.kill()
         try:
             try:
-                _, err = child.communicate(orjson.dumps(job), timeout=s.timeout_s)
+                _, err = child.communicate(job.to_json(), timeout=s.timeout_s)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.communicate()
