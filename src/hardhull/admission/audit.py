@@ -39,9 +39,17 @@ class AuditLog:
         self.shared = shared
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._fh: IO[bytes] = open(path, "ab")  # noqa: SIM115 - kept open for the server's life
-        self._size = self._fh.tell()
-        self._ino = os.fstat(self._fh.fileno()).st_ino
+        self._fh: IO[bytes]
+        self._size: int
+        self._ino: int
+        self._open()
+
+    def _open(self) -> None:
+        """Open ``path`` for appending (kept open for the server's life) and note the
+        file's size and inode."""
+        self._fh = open(self.path, "ab")  # noqa: SIM115
+        st = os.fstat(self._fh.fileno())
+        self._ino, self._size = st.st_ino, st.st_size
 
     def write(self, record: Mapping[str, Any]) -> None:
         """Append one record (a JSON object) as a line."""
@@ -74,9 +82,7 @@ class AuditLog:
             st = None
         if st is None or st.st_ino != self._ino:
             self._fh.close()
-            self._fh = open(self.path, "ab")  # noqa: SIM115
-            fst = os.fstat(self._fh.fileno())
-            self._ino, self._size = fst.st_ino, fst.st_size
+            self._open()
         else:
             self._size = st.st_size
 
@@ -90,9 +96,7 @@ class AuditLog:
                 if older.exists():
                     os.replace(older, self.path.with_name(f"{self.path.name}.{i + 1}"))
             os.replace(self.path, self.path.with_name(f"{self.path.name}.1"))
-        self._fh = open(self.path, "ab")  # noqa: SIM115
-        self._size = 0
-        self._ino = os.fstat(self._fh.fileno()).st_ino
+        self._open()
 
     def close(self) -> None:
         """Flush and close the file; later writes are dropped."""

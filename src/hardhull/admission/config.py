@@ -63,8 +63,9 @@ from hardhull.policy.vulngate import (
     VulnExemption,
     VulnGateError,
     VulnGateOptions,
+    WhileScanning,
 )
-from hardhull.policy.vulngate_options import SCAN_KEYS, scan_settings
+from hardhull.policy.vulngate_scan import SOURCES
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -188,6 +189,23 @@ def _int(value: object, where: str, minimum: int) -> int:
     return value
 
 
+def _number(value: object, where: str, *, positive: bool) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        value = None
+    if value is None or value < 0 or (positive and value == 0):
+        raise ConfigError(f"{where} must be a {'positive' if positive else '>= 0'} number")
+    return float(value)
+
+
+def _path(value: object, where: str, base: Path) -> Path | None:
+    """An optional path; relative ones are relative to ``base``."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ConfigError(f"{where} must be a path")
+    return base / value
+
+
 def _exemption(item: object, i: int) -> Exemption:
     where = f"exemptions[{i}]"
     entry = _map(item, where)
@@ -204,9 +222,16 @@ def _exemption(item: object, i: int) -> Exemption:
     )
 
 
+#: The on-demand scan options (flat, next to the gate's other options).
+_SCAN_KEYS = frozenset(
+    {
+        "scan_workers", "scan_queue", "scan_timeout_s", "scan_retry_s", "scan_wait_ms",
+        "while_scanning", "db", "scan_source", "insecure_registries", "docker_config",
+    }
+)  # fmt: skip
 _GATE_KEYS = (
     frozenset({"reports", "severity", "fixable_only", "unscanned", "action", "exemptions"})
-    | SCAN_KEYS
+    | _SCAN_KEYS
 )
 _GATE_EX_KEYS = frozenset({"images", "advisories", "reason", "expires"})
 
@@ -240,7 +265,50 @@ def _gate_exemption(item: object, where: str) -> VulnExemption:
     return VulnExemption(reason.strip(), images, frozenset(advisories), expires)
 
 
-def _vuln_gate(value: object, base: Path, budget_ms: float = 200.0) -> VulnGateOptions | None:
+def _scan_settings(
+    gate: Mapping[str, Any], where: str, base: Path, budget_ms: float
+) -> ScanSettings:
+    """The on-demand scan options of ``gate`` (``where``); ``scan_wait_ms`` defaults to 0
+    and may be at most half of the latency budget ``budget_ms``."""
+    d = ScanSettings()
+    wait_ms = _number(gate.get("scan_wait_ms", 0), f"{where}.scan_wait_ms", positive=False)
+    if wait_ms > budget_ms / 2:
+        raise ConfigError(
+            f"{where}.scan_wait_ms: {wait_ms:g} is more than half of budget_ms "
+            f"({budget_ms:g}); the other policies need the rest of the latency budget"
+        )
+    registries = gate.get("insecure_registries")
+    registries = [] if registries is None else registries
+    if not isinstance(registries, list) or not all(isinstance(r, str) for r in registries):
+        raise ConfigError(f"{where}.insecure_registries must be a list of registry hosts")
+    while_scanning = _enum(
+        WhileScanning, gate.get("while_scanning", d.while_scanning.value), f"{where}.while_scanning"
+    )
+    workers = _int(gate.get("scan_workers", d.workers), f"{where}.scan_workers", 1)
+    timeout_s = _number(
+        gate.get("scan_timeout_s", d.timeout_s), f"{where}.scan_timeout_s", positive=True
+    )
+    db = _path(gate.get("db"), f"{where}.db", base)
+    source = gate.get("scan_source", d.source)
+    if not isinstance(source, str) or source not in SOURCES:
+        raise ConfigError(f"{where}.scan_source: {source!r} is not one of {', '.join(SOURCES)}")
+    return ScanSettings(
+        workers=workers,
+        timeout_s=timeout_s,
+        wait_ms=wait_ms,
+        while_scanning=while_scanning,
+        db=db,
+        source=source,
+        insecure_registries=tuple(registries),
+        docker_config=_path(gate.get("docker_config"), f"{where}.docker_config", base),
+        max_queue=_int(gate.get("scan_queue", d.max_queue), f"{where}.scan_queue", 1),
+        retry_after_s=_number(
+            gate.get("scan_retry_s", d.retry_after_s), f"{where}.scan_retry_s", positive=True
+        ),
+    )
+
+
+def _vuln_gate(value: object, base: Path, budget_ms: float) -> VulnGateOptions | None:
     """``builtin.vulnerability_gate``; relative paths are relative to ``base``; an
     on-demand scan's wait must leave most of ``budget_ms`` to the other policies."""
     where = "builtin.vulnerability_gate"
@@ -261,7 +329,7 @@ def _vuln_gate(value: object, base: Path, budget_ms: float = 200.0) -> VulnGateO
     if not isinstance(raw_ex, list):
         raise ConfigError(f"{where}.exemptions must be a list")
     unscanned = _enum(Unscanned, gate.get("unscanned", "deny"), f"{where}.unscanned")
-    scan_keys = sorted(set(gate) & SCAN_KEYS)
+    scan_keys = sorted(set(gate) & _SCAN_KEYS)
     if scan_keys and unscanned is not Unscanned.SCAN:
         raise ConfigError(
             f"{where}: {', '.join(scan_keys)} only apply with unscanned: scan "
@@ -277,7 +345,7 @@ def _vuln_gate(value: object, base: Path, budget_ms: float = 200.0) -> VulnGateO
             exemptions=tuple(
                 _gate_exemption(item, f"{where}.exemptions[{i}]") for i, item in enumerate(raw_ex)
             ),
-            scan=scan_settings(gate, base, budget_ms)
+            scan=_scan_settings(gate, where, base, budget_ms)
             if unscanned is Unscanned.SCAN
             else ScanSettings(),
         )
@@ -291,13 +359,6 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     unknown = set(top) - _TOP
     if unknown:
         raise ConfigError(f"unknown configuration keys {sorted(unknown)}")
-
-    def path(value: object, where: str) -> Path | None:
-        if value is None:
-            return None
-        if not isinstance(value, str) or not value:
-            raise ConfigError(f"{where} must be a path")
-        return base / value
 
     listen = _map(top.get("listen"), "listen")
     tls = _map(top.get("tls"), "tls")
@@ -316,9 +377,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     raw_ex = top.get("exemptions") or []
     if not isinstance(raw_ex, list):
         raise ConfigError("exemptions must be a list")
-    budget = top.get("budget_ms", 200)
-    if isinstance(budget, bool) or not isinstance(budget, int | float) or budget <= 0:
-        raise ConfigError("budget_ms must be a positive number")
+    budget = _number(top.get("budget_ms", 200), "budget_ms", positive=True)
     default_mode = top.get("default_mode")
     recycle = _map(top.get("worker_recycle"), "worker_recycle")
     unknown = set(recycle) - {"max_rss_mb", "max_requests"}
@@ -327,8 +386,8 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
     return AdmissionConfig(
         address=str(listen.get("address", "0.0.0.0")),
         port=_int(listen.get("port", 8443), "listen.port", 0),
-        cert=path(tls.get("cert"), "tls.cert"),
-        key=path(tls.get("key"), "tls.key"),
+        cert=_path(tls.get("cert"), "tls.cert", base),
+        key=_path(tls.get("key"), "tls.key", base),
         policy_paths=tuple(base / p for p in _strs(top.get("policies"), "policies")),
         param_paths=tuple(base / p for p in _strs(top.get("params"), "params")),
         pss=pss,
@@ -337,7 +396,7 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
             None if registries is None else _strs(registries, "builtin.allowed_registries")
         ),
         require_digest=bool(builtin.get("require_digest", False)),
-        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base, float(budget)),
+        vuln_gate=_vuln_gate(builtin.get("vulnerability_gate"), base, budget),
         default_mode=None if default_mode is None else _enum(Mode, default_mode, "default_mode"),
         modes=modes,
         exemptions=tuple(_exemption(item, i) for i, item in enumerate(raw_ex)),
@@ -345,8 +404,8 @@ def parse_config(doc: object, base: Path) -> AdmissionConfig:
         failure_policy=_enum(
             FailurePolicy, top.get("failure_policy", "fail-closed"), "failure_policy"
         ),
-        budget_ms=float(budget),
-        audit_log=path(audit.get("path"), "audit_log.path"),
+        budget_ms=budget,
+        audit_log=_path(audit.get("path"), "audit_log.path", base),
         audit_max_bytes=_int(audit.get("max_bytes", 10 * 1024 * 1024), "audit_log.max_bytes", 1024),
         audit_backups=_int(audit.get("backups", 3), "audit_log.backups", 0),
         max_request_bytes=_int(

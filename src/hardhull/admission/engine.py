@@ -216,8 +216,9 @@ class AdmissionEngine:
     def _fold_result(
         self, fold: _Fold, policy: str, key: str, mode: Mode, res: RuleResult, mutate: bool
     ) -> None:
+        """Fold one result other than a pass (:meth:`decide` folds passes inline)."""
         fold.annotations.extend(res.audit_annotations)
-        if mutate and res.patch and res.result in (Result.PASS, Result.FAIL, Result.WARN):
+        if mutate and res.patch and res.result in (Result.FAIL, Result.WARN):
             fold.patch.extend(res.patch)
         if res.result is Result.ERROR:
             self._fold_error(fold, mode, policy, key, f"{res.rule}: {res.message}")

@@ -181,6 +181,8 @@ class VulnGatePolicy:
     def _counted(self, image: str, record: ScanRecord, today: dt.date) -> tuple[str, str]:
         """(failure text or "", expired-exemption note) for one scanned image."""
         names = [image, image_key(image)]
+        # the image scope is the same for every finding: matched once per image
+        scoped = [e for e in self.options.exemptions if e.covers_image(names)]
         rank = self.options.severity.rank
         bad: list[ScanVuln] = []
         expired: set[str] = set()
@@ -192,11 +194,7 @@ class VulnGatePolicy:
             ):
                 continue
             ids = (v.id, *v.aliases)
-            hits = [
-                e
-                for e in self.options.exemptions
-                if e.covers_image(names) and e.covers_advisory(ids)
-            ]
+            hits = [e for e in scoped if e.covers_advisory(ids)]
             if any(e.active(today) for e in hits):
                 continue
             expired.update(f"{e.describe()} expired {e.expires}" for e in hits)

@@ -59,6 +59,12 @@ def image_key(image: str) -> str:
     return f"{ref.registry}/{ref.repository}:{ref.tag or 'latest'}"
 
 
+def lookup_key(image: str) -> str:
+    """The index key of ``image``: ``@digest`` when pinned, else :func:`image_key`."""
+    digest = parse_image(image).digest
+    return f"@{digest}" if digest else image_key(image)
+
+
 def _created_key(created: str) -> tuple[float, str]:
     try:
         stamp = dt.datetime.fromisoformat(created.replace("Z", "+00:00"))
@@ -294,8 +300,4 @@ class ReportCache:
                 if stamp != self._stamp:
                     self._sync()
                     self._stamp = stamp
-        index = self._winners
-        digest = parse_image(image).digest
-        if digest:
-            return index.get(f"@{digest}")
-        return index.get(image_key(image))
+        return self._winners.get(lookup_key(image))

@@ -31,9 +31,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-import orjson
-
-from hardhull.policy.vulngate_reports import VulnGateError, image_key
+from hardhull.policy.vulngate_reports import VulnGateError, image_key, lookup_key
+from hardhull.policy.vulngate_worker import ScanJob
 from hardhull.posture.checks.images import parse_image
 
 SOURCES = ("registry", "podman", "docker")
@@ -171,23 +170,17 @@ class OnDemandScanner:
         self._children: set[subprocess.Popen[bytes]] = set()
         self._closed = False
 
-    @staticmethod
-    def key(image: str) -> str:
-        """Scans are deduplicated on this: the digest when pinned, else the reference."""
-        digest = parse_image(image).digest
-        return f"@{digest}" if digest else image_key(image)
-
     def status(self, image: str) -> ScanTicket | None:
         """The image's current scan, or None if it was never requested."""
         with self._cond:
-            job = self._jobs.get(self.key(image))
+            job = self._jobs.get(lookup_key(image))
             return None if job is None else job.ticket()
 
     def request(self, image: str, *, block: bool = False) -> ScanTicket:
         """Start a scan of ``image`` unless one is queued, running, done (its report
         still there) or failed less than ``retry_after_s`` ago. With ``block``, wait for
         room in a full queue instead of answering ``queue-full``."""
-        key = self.key(image)
+        key = lookup_key(image)  # the digest when pinned, else the reference
         with self._cond:
             while True:
                 job = self._jobs.get(key)
@@ -273,14 +266,7 @@ class OnDemandScanner:
         out = self.reports / report_name(image)
         tmp = self.reports / f".{out.stem}.{os.getpid()}.{threading.get_ident()}.tmp"
         target, insecure = self._target(image)
-        job = {
-            "target": target,
-            "insecure": insecure,
-            "db": None if s.db is None else str(s.db),
-            "docker_config": None if s.docker_config is None else str(s.docker_config),
-            "tmp": str(tmp),
-            "out": str(out),
-        }
+        job = ScanJob(target, out, tmp, insecure=insecure, db=s.db, docker_config=s.docker_config)
         cmd = [sys.executable, "-m", "hardhull.policy.vulngate_worker"]
         try:
             child = subprocess.Popen(
@@ -295,7 +281,7 @@ class OnDemandScanner:
             child.kill()
         try:
             try:
-                _, err = child.communicate(orjson.dumps(job), timeout=s.timeout_s)
+                _, err = child.communicate(job.to_json(), timeout=s.timeout_s)
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.communicate()

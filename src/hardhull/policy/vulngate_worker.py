@@ -32,6 +32,19 @@ class ScanJob:
     db: Path | None = None
     docker_config: Path | None = None
 
+    def to_json(self) -> bytes:
+        """The job as the parent writes it to the child's stdin (:meth:`from_json`)."""
+        return orjson.dumps(
+            {
+                "target": self.target,
+                "insecure": self.insecure,
+                "db": None if self.db is None else str(self.db),
+                "docker_config": None if self.docker_config is None else str(self.docker_config),
+                "tmp": str(self.tmp),
+                "out": str(self.out),
+            }
+        )
+
     @classmethod
     def from_json(cls, data: bytes) -> ScanJob:
         """Decode a job; :class:`HardhullError` when it is malformed."""

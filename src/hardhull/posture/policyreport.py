@@ -15,6 +15,7 @@ for ``kubectl apply -f``.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 import yaml
@@ -99,14 +100,30 @@ def policy_reports(report: PostureReport, timestamp: int = 0) -> list[dict[str, 
     for finding in ordered(report.findings):
         ns = finding.resource.namespace if finding.resource is not None else None
         by_ns.setdefault(ns, []).append(_result(finding, timestamp))
+    return by_namespace(by_ns, SOURCE, passes)
+
+
+def by_namespace(
+    results: Mapping[str | None, list[dict[str, Any]]],
+    prefix: str,
+    passes: Mapping[str | None, int] | None = None,
+) -> list[dict[str, Any]]:
+    """A ``PolicyReport`` named ``PREFIX-NAMESPACE`` per namespace of ``results`` (sorted),
+    then, for the results under ``None`` (cluster-scoped resources), the
+    ``ClusterPolicyReport`` ``PREFIX-cluster``; ``passes``: unlisted passes per namespace."""
+    counted = passes or {}
     docs = [
-        report_document("PolicyReport", f"{SOURCE}-{ns}", ns, results, passes[ns])
-        for ns, results in sorted((k, v) for k, v in by_ns.items() if k is not None)
+        report_document("PolicyReport", f"{prefix}-{ns}", ns, results[ns], counted.get(ns, 0))
+        for ns in sorted(k for k in results if k is not None)
     ]
-    if None in by_ns:
+    if None in results:
         docs.append(
             report_document(
-                "ClusterPolicyReport", f"{SOURCE}-cluster", None, by_ns[None], passes[None]
+                "ClusterPolicyReport",
+                f"{prefix}-cluster",
+                None,
+                results[None],
+                counted.get(None, 0),
             )
         )
     return docs
@@ -124,4 +141,11 @@ def to_policyreport_yaml(report: PostureReport, timestamp: int = 0) -> bytes:
     return list_yaml(policy_reports(report, timestamp))
 
 
-__all__ = ["API_VERSION", "list_yaml", "policy_reports", "report_document", "to_policyreport_yaml"]
+__all__ = [
+    "API_VERSION",
+    "by_namespace",
+    "list_yaml",
+    "policy_reports",
+    "report_document",
+    "to_policyreport_yaml",
+]

@@ -30,6 +30,7 @@ from hardhull.model import Finding, Gap, Severity, Status
 from hardhull.posture.engine import PassCount
 from hardhull.posture.gcpause import gc_paused
 from hardhull.posture.tally import ControlTally
+from hardhull.report.facts import resource_location
 from hardhull.report.scan_json import json_finding
 
 SCHEMA_VERSION = 1
@@ -200,9 +201,7 @@ def to_posture_json(report: PostureReport) -> bytes:
 
 def _where(finding: Finding) -> str:
     ref = finding.resource
-    if ref is None or ref.file is None:
-        return "-"
-    return f"{ref.file}:{ref.line}" if ref.line else ref.file
+    return (resource_location(ref) if ref is not None else None) or "-"
 
 
 def render_posture_table(report: PostureReport) -> str:

@@ -17,8 +17,8 @@ import orjson
 from hardhull.model import Finding, Status
 from hardhull.posture.base import Control
 from hardhull.posture.report import PostureReport, ordered, summary
-from hardhull.report.facts import relative_uri, security_severity
-from hardhull.report.sarif import LEVEL, partial_fingerprints, sarif_log
+from hardhull.report.facts import security_severity
+from hardhull.report.sarif import LEVEL, location, manifest_place, partial_fingerprints, sarif_log
 
 _SHOWN = (Status.FAIL, Status.WARN, Status.ERROR, Status.SKIP)
 
@@ -42,8 +42,7 @@ def _rule(finding: Finding, control: Control | None) -> dict[str, Any]:
 
 def _result(finding: Finding, index: int) -> dict[str, Any]:
     ref = finding.resource
-    uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
-    line = ref.line if ref is not None and ref.line else 1
+    uri, line = manifest_place(ref)
     subject = ref.label() if ref is not None else finding.subject
     if finding.status is Status.PASS:
         level = "none"
@@ -56,15 +55,7 @@ def _result(finding: Finding, index: int) -> dict[str, Any]:
         "ruleIndex": index,
         "level": level,
         "message": {"text": f"{subject}: {finding.message or finding.title}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": line},
-                },
-                "message": {"text": subject},
-            }
-        ],
+        "locations": [location(uri, line, subject)],
         "partialFingerprints": partial_fingerprints(finding.rule_id, subject, uri),
         "properties": {"kind": finding.kind.value, "status": finding.status.value},
     }

@@ -16,9 +16,8 @@ from typing import Any
 import orjson
 
 from hardhull.policy.base import Result, RuleResult
-from hardhull.posture.policyreport import list_yaml, report_document
-from hardhull.report.facts import relative_uri
-from hardhull.report.sarif import partial_fingerprints, sarif_log
+from hardhull.posture.policyreport import by_namespace, list_yaml
+from hardhull.report.sarif import location, manifest_place, partial_fingerprints, sarif_log
 
 _OUTCOMES = ("pass", "fail", "warn", "error", "skip")
 _SHOWN = (Result.FAIL, Result.WARN, Result.ERROR)
@@ -44,22 +43,14 @@ def _order(r: RuleResult) -> tuple[str, ...]:
 
 def _sarif_result(r: RuleResult, index: int) -> dict[str, Any]:
     ref = r.resource
-    uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
+    uri, line = manifest_place(ref)
     subject = ref.label() if ref is not None else "(no resource)"
     return {
         "ruleId": _rule_id(r),
         "ruleIndex": index,
         "level": _SARIF_LEVEL[r.result],
         "message": {"text": f"{subject}: {r.message or r.result.value}"},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": ref.line if ref is not None and ref.line else 1},
-                },
-                "message": {"text": subject},
-            }
-        ],
+        "locations": [location(uri, line, subject)],
         "partialFingerprints": partial_fingerprints(_rule_id(r), subject, uri),
         "properties": {"result": r.result.value, "action": r.action.value},
     }
@@ -116,20 +107,11 @@ def _wg_result(r: RuleResult, timestamp: int) -> dict[str, Any]:
 def to_policy_reports_yaml(results: Sequence[RuleResult], timestamp: int = 0) -> bytes:
     """A ``v1`` ``List`` of one PolicyReport per namespace (sorted) and, for cluster-scoped
     resources, one ClusterPolicyReport, as YAML ready for ``kubectl apply -f``."""
-    by_ns: dict[str | None, list[RuleResult]] = {}
+    by_ns: dict[str | None, list[dict[str, Any]]] = {}
     for r in sorted(results, key=_order):
         ns = r.resource.namespace if r.resource is not None else None
-        by_ns.setdefault(ns or None, []).append(r)
-    items = [
-        report_document(
-            "PolicyReport" if ns else "ClusterPolicyReport",
-            f"hardhull-policy-{ns}" if ns else "hardhull-policy-cluster",
-            ns,
-            [_wg_result(r, timestamp) for r in by_ns[ns]],
-        )
-        for ns in sorted(k for k in by_ns if k is not None) + ([None] if None in by_ns else [])
-    ]
-    return list_yaml(items)
+        by_ns.setdefault(ns or None, []).append(_wg_result(r, timestamp))
+    return list_yaml(by_namespace(by_ns, "hardhull-policy"))
 
 
 __all__ = ["to_policy_reports_yaml", "to_policy_sarif"]

@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from hardhull.model import Finding, FindingKind, Report, Severity, Status
+from hardhull.model import Finding, FindingKind, Report, ResourceRef, Severity, Status
 from hardhull.report.facts import (
     ACTIVE_STATUSES,
     advisory_url,
@@ -115,6 +115,25 @@ def partial_fingerprints(*parts: str) -> dict[str, str]:
     return {FINGERPRINT_KEY: hashlib.sha256("\0".join(parts).encode()).hexdigest()[:32]}
 
 
+def location(uri: str, line: int, text: str) -> dict[str, Any]:
+    """One entry of a result's ``locations``: ``uri`` at ``line``, described by ``text``."""
+    return {
+        "physicalLocation": {
+            "artifactLocation": {"uri": uri},
+            "region": {"startLine": line},
+        },
+        "message": {"text": text},
+    }
+
+
+def manifest_place(ref: ResourceRef | None) -> tuple[str, int]:
+    """Where a result about the Kubernetes resource ``ref`` points: its manifest file as
+    a relative URI (``kubernetes`` when it came from no file) and its document's line
+    (1 when unknown)."""
+    uri = relative_uri(ref.file) if ref is not None and ref.file else "kubernetes"
+    return uri, ref.line if ref is not None and ref.line else 1
+
+
 def sarif_log(
     rules: list[dict[str, Any]],
     results: list[dict[str, Any]],
@@ -175,15 +194,7 @@ def _result(finding: Finding, index: int, fallback: str) -> dict[str, Any]:
         "ruleIndex": index,
         "level": "error" if finding.status is Status.ERROR else LEVEL[finding.severity],
         "message": {"text": _message(finding)},
-        "locations": [
-            {
-                "physicalLocation": {
-                    "artifactLocation": {"uri": uri},
-                    "region": {"startLine": line},
-                },
-                "message": {"text": where},
-            }
-        ],
+        "locations": [location(uri, line, where)],
         "partialFingerprints": _fingerprint(finding, uri),
     }
     props: dict[str, Any] = {"kind": finding.kind.value, "status": finding.status.value}

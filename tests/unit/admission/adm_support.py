@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import yaml
+from tests.support.registry import free_port
 
 from hardhull.admission.audit import AuditLog
 from hardhull.admission.certs import make_ca, make_serving_cert
@@ -211,13 +212,6 @@ def running_server(
         thread.join(timeout=10)
         sock.close()
         assert not thread.is_alive(), "admission server thread did not stop"
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass

@@ -352,7 +352,8 @@ def test_incremental_cache_parses_only_new_changed_files(cache: Path) -> None:
     rc = ReportCache(cache, reader)
     assert len(reader.parsed) == 16  # 12 + app-new, z-app-old, clean, notes (not a report)
     reader.parsed.clear()
-    assert rc.lookup("ghcr.io/acme/r3:1") is not None
+    r3 = rc.lookup("ghcr.io/acme/r3:1")
+    assert r3 is not None and r3.digest == f"sha256:{3:064x}"
     assert reader.parsed == []  # nothing changed: nothing parsed
 
     image = "ghcr.io/acme/added:1"
@@ -361,7 +362,8 @@ def test_incremental_cache_parses_only_new_changed_files(cache: Path) -> None:
     added = rc.lookup(image)
     assert reader.parsed == ["added.json"]
     assert added is not None and added.created == "2026-07-01T00:00:00Z"
-    assert rc.lookup("ghcr.io/acme/r11:1") is not None  # the others are still indexed
+    r11 = rc.lookup("ghcr.io/acme/r11:1")  # the others are still indexed
+    assert r11 is not None and r11.digest == f"sha256:{11:064x}"
     assert rc.lookup(f"x@sha256:{'5' * 64}") is added
 
 
@@ -414,7 +416,8 @@ def test_incremental_cache_keeps_skipping_non_reports_until_they_change(cache: P
     rc = ReportCache(cache, reader)
     (cache / "broken.json").write_text('{"findings": [')  # corrupt: skipped, as before
     _touch_dir(cache)
-    assert rc.lookup(APP) is not None
+    app = rc.lookup(APP)
+    assert app is not None and app.created == "2026-06-01T00:00:00Z"
     assert reader.parsed.count("broken.json") == 1
     _touch_dir(cache)
     rc.lookup(APP)
@@ -422,7 +425,9 @@ def test_incremental_cache_keeps_skipping_non_reports_until_they_change(cache: P
     image = "ghcr.io/acme/fixed:1"
     _write(cache, "broken.json", image, "sha256:" + "6" * 64, "2026-07-01T00:00:00Z", [])
     _touch_dir(cache)
-    assert rc.lookup(image) is not None and reader.parsed.count("broken.json") == 2
+    fixed = rc.lookup(image)
+    assert fixed is not None and fixed.digest == "sha256:" + "6" * 64
+    assert reader.parsed.count("broken.json") == 2
 
 
 def test_add_indexes_a_written_report_without_a_rescan_parse(cache: Path) -> None:
@@ -434,7 +439,8 @@ def test_add_indexes_a_written_report_without_a_rescan_parse(cache: Path) -> Non
     rc.add(cache / "scanned.json")
     assert reader.parsed == ["scanned.json"]
     _touch_dir(cache)
-    assert rc.lookup(image) is not None
+    scanned = rc.lookup(image)
+    assert scanned is not None and scanned.digest == "sha256:" + "7" * 64
     assert reader.parsed == ["scanned.json"]  # the directory check found it unchanged
     with pytest.raises(VulnGateError, match="not in the scan reports directory"):
         rc.add(cache.parent / "elsewhere.json")
@@ -448,7 +454,8 @@ def test_refresh_catches_changes_within_one_clock_tick(cache: Path) -> None:
     os.utime(cache, ns=(stamp, stamp))  # the directory looks unchanged
     assert rc.lookup(image) is None
     rc.refresh()
-    assert rc.lookup(image) is not None
+    quick = rc.lookup(image)
+    assert quick is not None and quick.digest == "sha256:" + "8" * 64
 
 
 def test_index_reports_newest_wins_and_ties_go_to_the_first_name(cache: Path) -> None:

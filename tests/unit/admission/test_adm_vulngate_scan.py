@@ -15,9 +15,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.support.registry import free_port
 from tests.support.shared import ADVISORIES
 
 from hardhull.admission.config import ConfigError, load_config, parse_config
+from hardhull.errors import HardhullError
 from hardhull.policy.base import AdmissionInput, Result, RuleResult
 from hardhull.policy.vulngate import (
     ScanSettings,
@@ -27,6 +29,7 @@ from hardhull.policy.vulngate import (
     WhileScanning,
 )
 from hardhull.policy.vulngate_scan import OnDemandScanner, ScanState, report_name
+from hardhull.policy.vulngate_worker import ScanJob
 
 URLLIB3 = ADVISORIES / "pypa-advisory-database" / "vulns" / "urllib3"
 WAIT = 60.0  # generous: how long a test waits for a background state change
@@ -54,9 +57,7 @@ def silent() -> Iterator[str]:
 
 def _refusing() -> str:
     """A registry host where nothing listens (connections are refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return f"127.0.0.1:{sock.getsockname()[1]}"
+    return f"127.0.0.1:{free_port()}"
 
 
 @pytest.fixture
@@ -327,3 +328,16 @@ def test_engine_close_stops_running_scans(
     AdmissionEngine([gate], parse_config({}, tmp_path)).close()
     status = gate.scanner.status(image)
     assert status is not None and status.state is ScanState.FAILED
+
+
+def test_scan_job_round_trips_through_the_childs_stdin(tmp_path: Path) -> None:
+    job = ScanJob(
+        "registry:127.0.0.1:5000/app:1",
+        tmp_path / "app.json",
+        tmp_path / ".app.tmp",
+        insecure=True,
+        docker_config=tmp_path / "config.json",
+    )
+    assert ScanJob.from_json(job.to_json()) == job
+    with pytest.raises(HardhullError, match="malformed scan job"):
+        ScanJob.from_json(b'{"target": "registry:x"}')

@@ -107,21 +107,18 @@ def pod_spec(resource: Resource) -> tuple[Mapping[str, Any], str] | None:
     if last is not None and last[0] is resource:
         tpl = last[1]
         return None if tpl is None else (tpl.spec, tpl.path)
-    keys = POD_SPEC_PATHS.get(resource.ref.kind)
-    if keys is None:
-        return None
-    node: object = resource.obj
-    for key in keys:
-        node = as_map(node).get(key)
-    if not is_map(node):
-        return None
-    return node, _PATHS[keys]
+    found = _find_spec(resource)
+    return None if found is None else (found[2], _PATHS[found[0]])
 
 
 _PATHS = {keys: ".".join(keys) for keys in POD_SPEC_PATHS.values()}
 
 
-def _pod_template(resource: Resource) -> PodTemplate | None:
+def _find_spec(
+    resource: Resource,
+) -> tuple[tuple[str, ...], object, Mapping[str, Any]] | None:
+    """``(keys, parent, spec)``: the path to ``resource``'s pod spec (as keys), the
+    object holding it and the spec; ``None`` when its kind has none or it is absent."""
     keys = POD_SPEC_PATHS.get(resource.ref.kind)
     if keys is None:
         return None
@@ -132,17 +129,25 @@ def _pod_template(resource: Resource) -> PodTemplate | None:
         node = as_map(node).get(key)
     if not is_map(node):
         return None
+    return keys, parent, node
+
+
+def _pod_template(resource: Resource) -> PodTemplate | None:
+    found = _find_spec(resource)
+    if found is None:
+        return None
+    keys, parent, node = found
     metadata = (
         as_map(resource.obj.get("metadata"))
         if len(keys) == 1
         else as_map(as_map(parent).get("metadata"))
     )
-    path = ".".join(keys)
+    path = _PATHS[keys]
     walked = tuple(
         Container(as_str(item.get("name")) or f"#{i}", section, f"{path}.{section}[{i}]", item)
         for section in _SECTIONS
         for i, item in enumerate(as_list(node.get(section)))
-        if type(item) is dict or isinstance(item, Mapping)
+        if is_map(item)
     )
     only_main = all(c.section == "containers" for c in walked)
     return PodTemplate(node, path, metadata, resource.ref.kind in BATCH_KINDS, walked, only_main)

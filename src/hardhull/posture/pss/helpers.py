@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeGuard
 
 Obj = Mapping[str, Any]
@@ -46,31 +46,23 @@ def text(value: object) -> str:
     return value if isinstance(value, str) else ""
 
 
-def containers(spec: Obj) -> Iterator[Obj]:
-    """Init containers, containers, then ephemeral containers, in PSA's visiting order."""
-    for key in CONTAINER_LISTS:
-        for container in items(spec.get(key)):
-            if type(container) is dict or isinstance(container, Mapping):
-                yield container
-
-
 #: A pod's containers in PSA's visiting order, each with its securityContext (``None``
 #: when unset or not a mapping): walked once per pod and shared by every check.
 Walk = tuple[tuple[Obj, Obj | None], ...]
 
 
 def walk(spec: Obj) -> Walk:
-    """``(container, securityContext or None)`` for each container of ``spec``, in the
-    order of :func:`containers`."""
+    """``(container, securityContext or None)`` for each container of ``spec``: init
+    containers, containers, then ephemeral containers, in PSA's visiting order."""
     out: list[tuple[Obj, Obj | None]] = []
     for key in CONTAINER_LISTS:
         value = spec.get(key)
         if value is None:
             continue
         for container in items(value):
-            if type(container) is dict or isinstance(container, Mapping):
+            if is_map(container):
                 sc = container.get("securityContext")
-                out.append((container, sc if type(sc) is dict or isinstance(sc, Mapping) else None))
+                out.append((container, sc if is_map(sc) else None))
     return tuple(out)
 
 
@@ -94,12 +86,6 @@ def name_of(container: Obj) -> str:
 def pod_sc(spec: Obj) -> Obj:
     """The pod-level securityContext (empty mapping if unset)."""
     return mapping(spec.get("securityContext"))
-
-
-def container_sc(container: Obj) -> Obj | None:
-    """A container's securityContext, or ``None`` when unset."""
-    value = container.get("securityContext")
-    return value if type(value) is dict or isinstance(value, Mapping) else None
 
 
 def is_windows(spec: Obj) -> bool:
