@@ -59,11 +59,14 @@ def walk(spec: Obj) -> Walk:
         value = spec.get(key)
         if value is None:
             continue
-        for container in items(value):
-            if is_map(container):
-                sc = container.get("securityContext")
-                out.append((container, sc if is_map(sc) else None))
+        out.extend((c, container_sc(c)) for c in items(value) if is_map(c))
     return tuple(out)
+
+
+def container_sc(container: Obj) -> Obj | None:
+    """A container's securityContext, or ``None`` when unset or not a mapping."""
+    value = container.get("securityContext")
+    return value if is_map(value) else None
 
 
 def present_keys(meta: Obj, spec: Obj, cs: Walk) -> set[str]:
