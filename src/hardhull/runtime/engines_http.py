@@ -144,6 +144,29 @@ class _ActingEngine(_HttpEngine):
     _api = _DOCKER
     _stop_timeout = "t"
 
+    def _details(
+        self, doc: Mapping[str, Any], *, image: str, image_id: str, image_digest: str
+    ) -> ContainerDetails:
+        """The Docker-shaped inspect document both APIs answer; they differ only in where
+        the image reference and its digest are."""
+        networks = _get(doc, "NetworkSettings", "Networks")
+        return ContainerDetails(
+            id=str(doc.get("Id", "")),
+            name=str(doc.get("Name", "")).lstrip("/"),
+            engine=self.engine,
+            image=image,
+            image_id=image_id,
+            image_digest=image_digest,
+            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
+            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
+            state=_state(doc),
+            pid=_int(_get(doc, "State", "Pid")),
+            labels=_labels(_get(doc, "Config", "Labels")),
+            mounts=_mounts(doc.get("Mounts")),
+            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
+            upper_dir=upper_dir(doc),
+        )
+
     def running(self) -> list[str]:
         """Full ids of the running containers (the Docker-compatible list endpoint, which
         podman serves too)."""
@@ -205,22 +228,11 @@ class PodmanClient(_ActingEngine):
         doc = self._inspect_doc(f"{_LIBPOD}/containers/{quote(container)}/json", container)
         if doc is None:
             return None
-        networks = _get(doc, "NetworkSettings", "Networks")
-        return ContainerDetails(
-            id=str(doc.get("Id", "")),
-            name=str(doc.get("Name", "")).lstrip("/"),
-            engine=self.engine,
+        return self._details(
+            doc,
             image=str(doc.get("ImageName") or _get(doc, "Config", "Image") or ""),
             image_id=_sha(doc.get("Image")),
             image_digest=_sha(doc.get("ImageDigest")),
-            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
-            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
-            state=_state(doc),
-            pid=_int(_get(doc, "State", "Pid")),
-            labels=_labels(_get(doc, "Config", "Labels")),
-            mounts=_mounts(doc.get("Mounts")),
-            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
-            upper_dir=upper_dir(doc),
         )
 
 
@@ -266,22 +278,11 @@ class DockerClient(_ActingEngine):
             return None
         ref = str(_get(doc, "Config", "Image") or "")
         image_id = _sha(doc.get("Image"))
-        networks = _get(doc, "NetworkSettings", "Networks")
-        return ContainerDetails(
-            id=str(doc.get("Id", "")),
-            name=str(doc.get("Name", "")).lstrip("/"),
-            engine=self.engine,
+        return self._details(
+            doc,
             image=ref,
             image_id=image_id,
             image_digest=self._image_digest(doc, ref, image_id),
-            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
-            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
-            state=_state(doc),
-            pid=_int(_get(doc, "State", "Pid")),
-            labels=_labels(_get(doc, "Config", "Labels")),
-            mounts=_mounts(doc.get("Mounts")),
-            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
-            upper_dir=upper_dir(doc),
         )
 
 
