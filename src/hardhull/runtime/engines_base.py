@@ -129,12 +129,21 @@ def _get(doc: Mapping[str, Any], *keys: str) -> Any:
     return cur
 
 
-def repository_of(ref: str) -> str:
-    """``localhost/app`` from ``localhost/app:1`` or ``localhost/app@sha256:...``."""
-    ref = ref.split("@", 1)[0]
+def split_image(ref: str) -> tuple[str, str, str]:
+    """``(repository, tag, digest)`` of an image reference (tag/digest ``""`` if absent)."""
+    digest = ""
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
     slash = ref.rfind("/")
     colon = ref.rfind(":")
-    return ref[:colon] if colon > slash else ref
+    if colon > slash:
+        return ref[:colon], ref[colon + 1 :], digest
+    return ref, "", digest
+
+
+def repository_of(ref: str) -> str:
+    """``localhost/app`` from ``localhost/app:1`` or ``localhost/app@sha256:...``."""
+    return split_image(ref)[0]
 
 
 def _bool(value: object) -> bool | None:

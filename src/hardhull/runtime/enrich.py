@@ -25,6 +25,7 @@ from hardhull.errors import HardhullError
 from hardhull.model.event import HOST, ContainerInfo, Event
 from hardhull.model.event import Mount as EventMount
 from hardhull.runtime.engines import ContainerDetails, EngineClient, pid_cgroup_lines
+from hardhull.runtime.engines_base import split_image
 
 _ID = r"([0-9a-f]{64})"
 # (engine, pattern) in the order they are tried on each path component.
@@ -81,18 +82,6 @@ def pod_uid_from_cgroup(path: str) -> str:
         if m:
             return m.group(1).replace("_", "-")
     return ""
-
-
-def split_image(ref: str) -> tuple[str, str, str]:
-    """``(repository, tag, digest)`` of an image reference (tag/digest ``""`` if absent)."""
-    digest = ""
-    if "@" in ref:
-        ref, digest = ref.split("@", 1)
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        return ref[:colon], ref[colon + 1 :], digest
-    return ref, "", digest
 
 
 _EXEC_TYPES = frozenset({"execve", "execveat"})
