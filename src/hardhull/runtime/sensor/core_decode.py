@@ -15,15 +15,15 @@ from typing import Any
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
 from hardhull.runtime.proctable import ProcTable, container_info
 from hardhull.runtime.sensor.ebpf_decode import (
-    _BPF_CMDS,
+    _BY_CODE,
     _L4,
-    _PTRACE,
+    SOCKET_CALLS,
     _s32,
     errno_name,
-    file_mode,
-    open_flags,
+    render_args,
+    tty_nr,
 )
-from hardhull.runtime.sensor.ebpf_script import SYSCALLS, Syscall
+from hardhull.runtime.sensor.ebpf_script import Syscall
 
 HEADER = struct.Struct("<IHHQIIIIQq16s")
 EXEC = struct.Struct("<IIHHHH")
@@ -45,7 +45,6 @@ FLAG_ARGV_TRUNC, FLAG_EXE_TRUNC = 1, 2
 ARGV_MAX = 8192
 """Bytes of argv captured per exec (all arguments, NUL-separated); more is truncated."""
 
-_BY_CODE: dict[int, Syscall] = dict(enumerate(SYSCALLS, start=1))
 # syscall argument positions where the table's order is not the call's
 _POSITIONS = {"init_module": (1, 2), "accept4": (0, 3)}
 
@@ -208,7 +207,7 @@ class CoreDecoder:
         fields.update(
             {
                 "user.loginuid": _s32(loginuid),
-                "proc.tty": (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0,
+                "proc.tty": tty_nr(tty),
                 "evt.arg.filename": filename,
             }
         )
@@ -259,24 +258,8 @@ class CoreDecoder:
                 out[arg.falco] = a[p]
         f.update({f"evt.arg.{k}": v for k, v in out.items()})
         name = sc.name
-        if name in ("open", "openat", "openat2"):
-            f["evt.arg.flags"] = open_flags(out.get("flags", 0))
-            f["evt.arg.mode"] = out.get("mode", 0)
-            f["fd.name"] = out.get("name", "")
-            f["fd.typechar"] = "f"
-            f["fd.num"] = ret
-        elif name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):
-            f["evt.arg.mode"] = file_mode(out["mode"])
-        elif name == "ptrace":
-            f["evt.arg.request"] = _PTRACE.get(out["request"], str(out["request"]))
-        elif name == "bpf":
-            cmd = out["cmd"]
-            f["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
-        elif name == "memfd_create":
-            f["fd.num"] = ret
-            f["fd.typechar"] = "o"
-        elif name in ("connect", "accept", "accept4"):
-            f["fd.num"] = out["fd"] if name == "connect" else ret
+        render_args(name, out, ret, f)
+        if name in SOCKET_CALLS:
             sock = (fam, sk_type, proto, lport, rport, laddr, raddr)
             f.update(_socket(name == "connect", sock, strings[0] if lens[0] else ""))
 
