@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+import orjson
 
 from hardhull.model.event import Event
+from hardhull.runtime.jsonio import MAX_LINE, LineReader, open_input
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,3 +49,75 @@ def stop_child(proc: subprocess.Popen[Any] | None, timeout: float = 10.0) -> Non
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+class JsonLineInput:
+    """The input of a JSON-lines source: ``source`` (a path, ``-`` for stdin, or an open
+    binary stream; ``.gz``/``.zst`` decompressed) read by a bounded :class:`LineReader`
+    (``follow=True`` tails a growing file). :meth:`close` stops the reader and closes the
+    stream when it was opened here."""
+
+    def __init__(
+        self, source: str | Path | BinaryIO, *, max_line: int = MAX_LINE, follow: bool = False
+    ) -> None:
+        if isinstance(source, str | Path):
+            self.label = str(source)
+            self.stream = open_input(source)
+            self._owned = self.label != "-"
+        else:
+            self.label = str(getattr(source, "name", "<stream>"))
+            self.stream = source
+            self._owned = False
+        self.reader = LineReader(self.stream, max_line=max_line, follow=follow, name=self.label)
+
+    def close(self) -> None:
+        self.reader.stop()
+        if self._owned:
+            self.stream.close()
+
+
+class JsonLineSensor:
+    """A source with one JSON object per line turned into one event by ``decode``; lines
+    that are oversized, not JSON or that ``decode`` rejects with one of ``errors`` are
+    counted as malformed and skipped, blank lines ignored."""
+
+    name = "jsonl"
+
+    def __init__(
+        self,
+        source: str | Path | BinaryIO,
+        decode: Callable[[Any], Event],
+        errors: tuple[type[Exception], ...],
+        *,
+        max_line: int = MAX_LINE,
+        follow: bool = False,
+    ) -> None:
+        self._input = JsonLineInput(source, max_line=max_line, follow=follow)
+        self._decode = decode
+        self._errors = errors
+        self.received = 0
+        self.malformed = 0
+
+    def events(self) -> Iterator[Event]:
+        loads = orjson.loads
+        decode = self._decode
+        errors = self._errors
+        for line in self._input.reader:
+            if line is None:
+                self.malformed += 1
+                continue
+            if not line.strip():
+                continue
+            try:
+                event = decode(loads(line))
+            except errors:
+                self.malformed += 1
+                continue
+            self.received += 1
+            yield event
+
+    def stats(self) -> SensorStats:
+        return SensorStats(received=self.received, malformed=self.malformed)
+
+    def close(self) -> None:
+        self._input.close()
