@@ -64,6 +64,9 @@ def _pick_sensor(choice: str) -> tuple[Any, str]:
 
 class _Watch:
     def __init__(self, sensor: Any, engine: Any, enricher: Any, sinks: list[Any]) -> None:
+        from hardhull.runtime.sensor.replay import event_to_json
+
+        self._to_json = event_to_json
         self.sensor = sensor
         self.engine = engine
         self.enricher = enricher
@@ -77,11 +80,8 @@ class _Watch:
 
     def handle(self, event: Event) -> None:
         if self.record is not None:
-            from hardhull.runtime.sensor.replay import event_to_json
-
-            self.record.write(event_to_json(event) + b"\n")
-        if self.enricher is not None:
-            event = self.enricher.enrich(event)
+            self.record.write(self._to_json(event) + b"\n")
+        event = self.enricher.enrich(event)
         for alert in self.engine.process(event):
             self.alert(alert)
 
