@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -10,6 +11,7 @@ from typing import Any, BinaryIO, Protocol
 
 import orjson
 
+from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.jsonio import MAX_LINE, LineReader, open_input
 
@@ -36,6 +38,36 @@ class Sensor(Protocol):
     def stats(self) -> SensorStats: ...
 
     def close(self) -> None: ...
+
+
+def require_kernel_access() -> None:
+    """What both kernel sensors need before loading anything: root and the kernel's BTF
+    (:data:`~hardhull.runtime.sensor.core_build.VMLINUX_BTF`)."""
+    from hardhull.runtime.sensor.core_build import VMLINUX_BTF
+
+    if os.geteuid() != 0:
+        raise SensorError("the eBPF sensor needs root (CAP_BPF and CAP_PERFMON)")
+    if not VMLINUX_BTF.exists():
+        raise SensorError(f"the kernel has no BTF ({VMLINUX_BTF})")
+
+
+class _Counted(Protocol):
+    @property
+    def lost(self) -> int: ...
+
+    @property
+    def malformed(self) -> int: ...
+
+
+def decoder_stats(received: int, decoder: _Counted | None, note: str) -> SensorStats:
+    """A kernel sensor's counters: ``lost`` and ``malformed`` from its decoder (none yet
+    before :meth:`start`)."""
+    return SensorStats(
+        received=received,
+        lost=decoder.lost if decoder is not None else 0,
+        malformed=decoder.malformed if decoder is not None else 0,
+        note=note,
+    )
 
 
 def stop_child(proc: subprocess.Popen[Any] | None, timeout: float = 10.0) -> None:
