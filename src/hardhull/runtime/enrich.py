@@ -207,12 +207,11 @@ class Enricher:
         pod_uid = ""
         if not short:
             derived = self._from_pid(event.fields.get("proc.pid"))
-            if derived is not None:
-                engine_hint, full, pod_uid = derived
-                short = full[:12] if full else "host"
-            elif not short:
+            if derived is None:
                 self._count("unattributed")
                 return event
+            engine_hint, full, pod_uid = derived
+            short = full[:12] if full else "host"
         if short == "host":
             self._count("host")
             return self._with(event, HOST)
@@ -285,14 +284,7 @@ class Enricher:
         process; None when the pid is unknown or gone."""
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             return None
-        lines = pid_cgroup_lines(pid, self.proc_root)
-        if not lines:
-            return None
-        for path in lines:
-            found = container_id_from_cgroup(path)
-            if found is not None:
-                return found[0], found[1], pod_uid_from_cgroup(path)
-        return "", "", ""
+        return pid_container(pid, self.proc_root)
 
     def _lookup(self, short: str, full: str, engine_hint: str) -> ContainerInfo | None:
         now = self._clock()
@@ -384,10 +376,20 @@ class Enricher:
         return MappingProxyType(own) if own else _FROZEN_EMPTY
 
 
-def process_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str] | None:
-    """``(engine, full id)`` of the container ``pid`` runs in now, None if host or gone."""
-    for path in pid_cgroup_lines(pid, proc_root):
+def pid_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str, str] | None:
+    """``(engine, full id, pod uid)`` from ``/proc/<pid>/cgroup``; ``("", "", "")`` for a
+    host process; None when the pid is gone."""
+    lines = pid_cgroup_lines(pid, proc_root)
+    if not lines:
+        return None
+    for path in lines:
         found = container_id_from_cgroup(path)
         if found is not None:
-            return found
-    return None
+            return found[0], found[1], pod_uid_from_cgroup(path)
+    return "", "", ""
+
+
+def process_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str] | None:
+    """``(engine, full id)`` of the container ``pid`` runs in now, None if host or gone."""
+    found = pid_container(pid, proc_root)
+    return (found[0], found[1]) if found is not None and found[1] else None
