@@ -234,17 +234,20 @@ class Enricher:
 
     def _with(self, event: Event, info: ContainerInfo) -> Event:
         fields = event.fields
+        extra: dict[str, object] = {}
         if fields.get("container.id") != info.id:
-            fields = {**fields, "container.id": info.id}
+            extra["container.id"] = info.id
         uid = fields.get("user.uid")
         if "user.name" not in fields and isinstance(uid, int) and uid >= 0:
             name = self._user_name(info.id, info.init_pid or fields.get("proc.pid"), uid)
             if name:
-                fields = {**fields, "user.name": name}
+                extra["user.name"] = name
         if info.upper_dir and event.type in _EXEC_TYPES and _UPPER not in fields:
             upper = _exe_in_upper_layer(info.upper_dir, fields.get("proc.exepath"))
             if upper is not None:
-                fields = {**fields, _UPPER: upper}
+                extra[_UPPER] = upper
+        if extra:  # one copy of the event's fields, whatever was added
+            fields = {**fields, **extra}
         return replace(event, container=info, fields=fields)
 
     def _user_name(self, container_id: str, pid: object, uid: int) -> str:
