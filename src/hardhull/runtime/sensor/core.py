@@ -23,7 +23,7 @@ from hardhull.runtime.sensor.base import (
     stop_child,
 )
 from hardhull.runtime.sensor.core_build import build
-from hardhull.runtime.sensor.core_decode import CoreDecoder
+from hardhull.runtime.sensor.core_decode import ARGV_MAX, CoreDecoder
 
 RINGBUF_BYTES = 32 << 20
 """The BPF ring buffer shared by all CPUs; a full buffer is counted as lost, per kind."""
@@ -158,7 +158,7 @@ class CoreSensor:
             if by_kind:
                 note += "; lost " + ",".join(f"{k}={v}" for k, v in sorted(by_kind.items()))
             if d.argv_truncated:
-                note += f"; {d.argv_truncated} exec(s) with argv cut at 8 KiB"
+                note += f"; {d.argv_truncated} exec(s) with argv cut at {ARGV_MAX // 1024} KiB"
             if d.skipped:
                 note += "; not attached: " + ",".join(skipped_calls(d.skipped))
         return decoder_stats(self.received, d, note)
