@@ -332,30 +332,18 @@ class Decoder:
         argv = [got[i] for i in sorted(got)]
         if sorted(got) != list(range(len(got))):
             self.partial += 1  # an argument record was lost
-        exepath = filename
+        exe = argv[0] if argv else filename
+        args = tuple(argv[1:])
+        if ret >= 0:
+            fields.update({"proc.exe": exe, "proc.args": args, "proc.exepath": filename})
         fields.update(
-            {
-                "proc.exe": argv[0] if argv else filename,
-                "proc.args": tuple(argv[1:]),
-                "proc.exepath": exepath,
-                "user.loginuid": loginuid,
-                "proc.tty": tty_nr(tty),
-                "evt.arg.filename": filename,
-            }
+            {"user.loginuid": loginuid, "proc.tty": tty_nr(tty), "evt.arg.filename": filename}
         )
         if ret >= 0:
-            info = ProcInfo(
-                pid=pid,
-                name=comm,
-                exe=fields["proc.exe"],
-                exepath=exepath,
-                args=fields["proc.args"],
-            )
+            info = ProcInfo(pid=pid, name=comm, exe=exe, exepath=filename, args=args)
             self.table.exec(pid, ppid, info)
         else:
             # A failed exec leaves the caller's image in place (as in libsinsp).
-            for key in ("proc.exe", "proc.args", "proc.exepath"):
-                fields.pop(key, None)
             fields.update(self.table.process_fields(pid))
         return self._event(name, ns, fields, container, ppid, ret, {})
 
