@@ -122,18 +122,24 @@ class _HttpEngine:
             f"the {self.engine} API refused {what} (HTTP {response.status_code}){said}"
         )
 
-    def _inspect_doc(self, path: str, container: str) -> dict[str, Any] | None:
-        what = f"inspect of container {container}"
+    def _get_doc(self, path: str, what: str, expect: type, *, missing_ok: bool = False) -> Any:
+        """``GET path``: its JSON answer, which must be an ``expect``; ``None`` for HTTP 404
+        when ``missing_ok``; any other answer is a :class:`SensorError`."""
         response = self._request("GET", path, what, SensorError)
-        if response.status_code == 404:
+        if missing_ok and response.status_code == 404:
             return None
         if response.status_code != 200:
             raise SensorError(
                 f"the {self.engine} API answered HTTP {response.status_code} on {what}"
             )
         doc = self._json(response, what, SensorError)
-        if not isinstance(doc, dict):
+        if not isinstance(doc, expect):
             raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
+        return doc
+
+    def _inspect_doc(self, path: str, container: str) -> dict[str, Any] | None:
+        what = f"inspect of container {container}"
+        doc: dict[str, Any] | None = self._get_doc(path, what, dict, missing_ok=True)
         return doc
 
 
@@ -170,15 +176,7 @@ class _ActingEngine(_HttpEngine):
     def running(self) -> list[str]:
         """Full ids of the running containers (the Docker-compatible list endpoint, which
         podman serves too)."""
-        what = "list of running containers"
-        response = self._request("GET", f"{_DOCKER}/containers/json", what, SensorError)
-        if response.status_code != 200:
-            raise SensorError(
-                f"the {self.engine} API answered HTTP {response.status_code} on {what}"
-            )
-        doc = self._json(response, what, SensorError)
-        if not isinstance(doc, list):
-            raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
+        doc = self._get_doc(f"{_DOCKER}/containers/json", "list of running containers", list)
         return [str(c["Id"]) for c in doc if isinstance(c, dict) and c.get("Id")]
 
     def pause(self, container: str) -> None:
