@@ -32,13 +32,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import platformdirs
+
 HERE = Path(__file__).resolve().parent
 if str(HERE.parents[1]) not in sys.path:
     sys.path.insert(0, str(HERE.parents[1]))
 from tests.support.shared import SHARED  # noqa: E402
 
 RULES = SHARED / "data" / "falco-rules" / "rules" / "falco_rules.yaml"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "hardhull" / "bench"
+CACHE = Path(platformdirs.user_cache_dir("hardhull", appauthor=False)) / "bench"
 # the smallest program to spawn: static, no libc, exits 0 (x86_64)
 TRUE_C = 'void _start(void) { __asm__ volatile("mov $60, %eax\\n xor %edi, %edi\\n syscall"); }\n'
 

@@ -18,6 +18,7 @@ from tests.support.imagekit import require
 
 from hardhull.errors import SensorError
 from hardhull.runtime.engines import start_podman_service
+from hardhull.runtime.sensor.base import stop_child
 
 
 def start_service(sock: Path) -> subprocess.Popen[bytes]:
@@ -38,12 +39,8 @@ def start_service(sock: Path) -> subprocess.Popen[bytes]:
 
 
 def stop_service(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    """Stop it the way the watch stops the service it started (SIGTERM, SIGKILL after 15 s)."""
+    stop_child(proc, timeout=15)
 
 
 @contextmanager

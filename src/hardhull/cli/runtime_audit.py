@@ -4,16 +4,13 @@ server sends."""
 
 from __future__ import annotations
 
-import signal
-import sys
 import threading
 from pathlib import Path
-from types import FrameType
-from typing import Any
 
 import click
 
 from hardhull.cli.runtime_rules import load_rule_files
+from hardhull.cli.runtime_watch import alert_sinks, stop_on_signals
 from hardhull.errors import UsageError
 
 
@@ -65,8 +62,6 @@ def runtime_audit_serve(
           --tls-cert tls.crt --tls-key tls.key --token-file token -o alerts.jsonl
     """
     from hardhull.runtime.engine import Engine
-    from hardhull.runtime.outputs import JsonLinesSink, WebhookSink
-    from hardhull.runtime.outputs_limit import RateLimiter
     from hardhull.runtime.sensor.k8s_audit_server import (
         AuditWebhookConfig,
         K8sAuditWebhookSensor,
@@ -92,9 +87,7 @@ def runtime_audit_serve(
         all_stages=all_stages,
     )
     config.check()
-    sinks: list[Any] = [RateLimiter(JsonLinesSink(sys.stdout if output == "-" else output))]
-    if webhook:
-        sinks.append(RateLimiter(WebhookSink(webhook)))
+    sinks = alert_sinks(output, webhook)
     sensor = K8sAuditWebhookSensor(config)
     sensor.start()
     shown = f"[{config.address}]" if ":" in config.address else config.address
@@ -104,16 +97,11 @@ def runtime_audit_serve(
     )
     stop = threading.Event()
 
-    def _stop(_sig: int, _frame: FrameType | None) -> None:
+    def _stop() -> None:
         stop.set()
         sensor.close()
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    if duration is not None:
-        timer = threading.Timer(duration, lambda: _stop(0, None))
-        timer.daemon = True
-        timer.start()
+    stop_on_signals(_stop, duration)
     engine = Engine(ruleset)
     alerts = 0
     try:

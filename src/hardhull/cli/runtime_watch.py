@@ -7,7 +7,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import IO, Any
 
@@ -64,6 +64,9 @@ def _pick_sensor(choice: str) -> tuple[Any, str]:
 
 class _Watch:
     def __init__(self, sensor: Any, engine: Any, enricher: Any, sinks: list[Any]) -> None:
+        from hardhull.runtime.sensor.replay import event_to_json
+
+        self._to_json = event_to_json
         self.sensor = sensor
         self.engine = engine
         self.enricher = enricher
@@ -77,11 +80,8 @@ class _Watch:
 
     def handle(self, event: Event) -> None:
         if self.record is not None:
-            from hardhull.runtime.sensor.replay import event_to_json
-
-            self.record.write(event_to_json(event) + b"\n")
-        if self.enricher is not None:
-            event = self.enricher.enrich(event)
+            self.record.write(self._to_json(event) + b"\n")
+        event = self.enricher.enrich(event)
         for alert in self.engine.process(event):
             self.alert(alert)
 
@@ -103,6 +103,34 @@ class _Watch:
         if st.note:
             text += f" ({st.note})"
         return text
+
+
+def alert_sinks(output: str, webhook: str | None, syslog: bool = False) -> list[Any]:
+    """The rate-limited alert sinks of ``watch`` and ``audit-serve``: JSON lines on
+    stdout (``-``) or a file, plus a webhook and syslog when asked."""
+    from hardhull.runtime.outputs import JsonLinesSink, SyslogSink, WebhookSink
+    from hardhull.runtime.outputs_limit import RateLimiter
+
+    sinks: list[Any] = [RateLimiter(JsonLinesSink(sys.stdout if output == "-" else output))]
+    if webhook:
+        sinks.append(RateLimiter(WebhookSink(webhook)))
+    if syslog:
+        sinks.append(RateLimiter(SyslogSink()))
+    return sinks
+
+
+def stop_on_signals(stop: Callable[[], None], duration: float | None) -> None:
+    """Call ``stop`` on SIGINT and SIGTERM, and after ``duration`` seconds when given."""
+
+    def _handler(_sig: int, _frame: FrameType | None) -> None:
+        stop()
+
+    signal.signal(signal.SIGINT, _handler)
+    signal.signal(signal.SIGTERM, _handler)
+    if duration is not None:
+        timer = threading.Timer(duration, stop)
+        timer.daemon = True
+        timer.start()
 
 
 def _events_until(sensor: Any, stop: threading.Event) -> Iterator[Event]:
@@ -177,8 +205,6 @@ def runtime_watch(
         raise UsageError("--stats-interval must be positive")
     from hardhull.runtime.engine import Engine
     from hardhull.runtime.enrich import Enricher
-    from hardhull.runtime.outputs import JsonLinesSink, SyslogSink, WebhookSink
-    from hardhull.runtime.outputs_limit import RateLimiter
 
     ruleset = load_rule_files(rules, keep_going, what="watch")
     config = None
@@ -197,11 +223,7 @@ def runtime_watch(
     for note in parts.notes:
         click.echo(f"hardhull: {note}", err=True)
     clients = parts.clients
-    sinks: list[Any] = [RateLimiter(JsonLinesSink(sys.stdout if output == "-" else output))]
-    if webhook:
-        sinks.append(RateLimiter(WebhookSink(webhook)))
-    if syslog:
-        sinks.append(RateLimiter(SyslogSink()))
+    sinks = alert_sinks(output, webhook, syslog)
     try:
         sensor, why = _pick_sensor(sensor_choice)
     except BaseException:
@@ -222,16 +244,11 @@ def runtime_watch(
             sensor.close()
             raise UsageError(f"{record}: cannot write ({exc.strerror})") from None
 
-    def _stop(_sig: int, _frame: FrameType | None) -> None:
+    def _stop() -> None:
         watch.stop.set()
         sensor.close()
 
-    signal.signal(signal.SIGINT, _stop)
-    signal.signal(signal.SIGTERM, _stop)
-    if duration is not None:
-        timer = threading.Timer(duration, lambda: _stop(0, None))
-        timer.daemon = True
-        timer.start()
+    stop_on_signals(_stop, duration)
 
     def _ticker() -> None:
         while not watch.stop.wait(stats_interval):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
+
+from hardhull.runtime import jsonio
 
 PODMAN_SOCKET = Path("/run/podman/podman.sock")
 DOCKER_SOCKET = Path("/var/run/docker.sock")
@@ -80,23 +81,14 @@ class EngineClient(Protocol):
 
 def parse_time_ns(text: object) -> int:
     """RFC 3339 (with up to nanoseconds, ``Z`` or an offset) to ns since the epoch; 0 when
-    absent, zero (``0001-01-01...``) or unparsable."""
-    if not isinstance(text, str):
+    absent, zero (``0001-01-01...``) or unparsable. The engines' lenient form of
+    :func:`hardhull.runtime.jsonio.parse_time_ns`."""
+    if not isinstance(text, str) or text.startswith("0001-"):
         return 0
-    m = re.match(
-        r"^(\d{4})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d+))?(Z|[+-]\d\d:?\d\d)?", text
-    )
-    if m is None or m.group(1) == "0001":
+    try:
+        return jsonio.parse_time_ns(text)
+    except ValueError:
         return 0
-    y, mo, d, h, mi, s = (int(m.group(i)) for i in range(1, 7))
-    secs = calendar.timegm((y, mo, d, h, mi, s, 0, 0, 0))
-    frac = (m.group(7) or "")[:9].ljust(9, "0")
-    tz = m.group(8) or "Z"
-    if tz != "Z":
-        sign = 1 if tz[0] == "+" else -1
-        digits = tz[1:].replace(":", "")
-        secs -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return secs * 1_000_000_000 + int(frac)
 
 
 def _sha(value: object) -> str:
@@ -137,12 +129,21 @@ def _get(doc: Mapping[str, Any], *keys: str) -> Any:
     return cur
 
 
-def repository_of(ref: str) -> str:
-    """``localhost/app`` from ``localhost/app:1`` or ``localhost/app@sha256:...``."""
-    ref = ref.split("@", 1)[0]
+def split_image(ref: str) -> tuple[str, str, str]:
+    """``(repository, tag, digest)`` of an image reference (tag/digest ``""`` if absent)."""
+    digest = ""
+    if "@" in ref:
+        ref, digest = ref.split("@", 1)
     slash = ref.rfind("/")
     colon = ref.rfind(":")
-    return ref[:colon] if colon > slash else ref
+    if colon > slash:
+        return ref[:colon], ref[colon + 1 :], digest
+    return ref, "", digest
+
+
+def repository_of(ref: str) -> str:
+    """``localhost/app`` from ``localhost/app:1`` or ``localhost/app@sha256:...``."""
+    return split_image(ref)[0]
 
 
 def _bool(value: object) -> bool | None:

@@ -122,18 +122,24 @@ class _HttpEngine:
             f"the {self.engine} API refused {what} (HTTP {response.status_code}){said}"
         )
 
-    def _inspect_doc(self, path: str, container: str) -> dict[str, Any] | None:
-        what = f"inspect of container {container}"
+    def _get_doc(self, path: str, what: str, expect: type, *, missing_ok: bool = False) -> Any:
+        """``GET path``: its JSON answer, which must be an ``expect``; ``None`` for HTTP 404
+        when ``missing_ok``; any other answer is a :class:`SensorError`."""
         response = self._request("GET", path, what, SensorError)
-        if response.status_code == 404:
+        if missing_ok and response.status_code == 404:
             return None
         if response.status_code != 200:
             raise SensorError(
                 f"the {self.engine} API answered HTTP {response.status_code} on {what}"
             )
         doc = self._json(response, what, SensorError)
-        if not isinstance(doc, dict):
+        if not isinstance(doc, expect):
             raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
+        return doc
+
+    def _inspect_doc(self, path: str, container: str) -> dict[str, Any] | None:
+        what = f"inspect of container {container}"
+        doc: dict[str, Any] | None = self._get_doc(path, what, dict, missing_ok=True)
         return doc
 
 
@@ -144,18 +150,33 @@ class _ActingEngine(_HttpEngine):
     _api = _DOCKER
     _stop_timeout = "t"
 
+    def _details(
+        self, doc: Mapping[str, Any], *, image: str, image_id: str, image_digest: str
+    ) -> ContainerDetails:
+        """The Docker-shaped inspect document both APIs answer; they differ only in where
+        the image reference and its digest are."""
+        networks = _get(doc, "NetworkSettings", "Networks")
+        return ContainerDetails(
+            id=str(doc.get("Id", "")),
+            name=str(doc.get("Name", "")).lstrip("/"),
+            engine=self.engine,
+            image=image,
+            image_id=image_id,
+            image_digest=image_digest,
+            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
+            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
+            state=_state(doc),
+            pid=_int(_get(doc, "State", "Pid")),
+            labels=_labels(_get(doc, "Config", "Labels")),
+            mounts=_mounts(doc.get("Mounts")),
+            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
+            upper_dir=upper_dir(doc),
+        )
+
     def running(self) -> list[str]:
         """Full ids of the running containers (the Docker-compatible list endpoint, which
         podman serves too)."""
-        what = "list of running containers"
-        response = self._request("GET", f"{_DOCKER}/containers/json", what, SensorError)
-        if response.status_code != 200:
-            raise SensorError(
-                f"the {self.engine} API answered HTTP {response.status_code} on {what}"
-            )
-        doc = self._json(response, what, SensorError)
-        if not isinstance(doc, list):
-            raise SensorError(f"the {self.engine} API sent an unexpected answer on {what}")
+        doc = self._get_doc(f"{_DOCKER}/containers/json", "list of running containers", list)
         return [str(c["Id"]) for c in doc if isinstance(c, dict) and c.get("Id")]
 
     def pause(self, container: str) -> None:
@@ -205,22 +226,11 @@ class PodmanClient(_ActingEngine):
         doc = self._inspect_doc(f"{_LIBPOD}/containers/{quote(container)}/json", container)
         if doc is None:
             return None
-        networks = _get(doc, "NetworkSettings", "Networks")
-        return ContainerDetails(
-            id=str(doc.get("Id", "")),
-            name=str(doc.get("Name", "")).lstrip("/"),
-            engine=self.engine,
+        return self._details(
+            doc,
             image=str(doc.get("ImageName") or _get(doc, "Config", "Image") or ""),
             image_id=_sha(doc.get("Image")),
             image_digest=_sha(doc.get("ImageDigest")),
-            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
-            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
-            state=_state(doc),
-            pid=_int(_get(doc, "State", "Pid")),
-            labels=_labels(_get(doc, "Config", "Labels")),
-            mounts=_mounts(doc.get("Mounts")),
-            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
-            upper_dir=upper_dir(doc),
         )
 
 
@@ -266,22 +276,11 @@ class DockerClient(_ActingEngine):
             return None
         ref = str(_get(doc, "Config", "Image") or "")
         image_id = _sha(doc.get("Image"))
-        networks = _get(doc, "NetworkSettings", "Networks")
-        return ContainerDetails(
-            id=str(doc.get("Id", "")),
-            name=str(doc.get("Name", "")).lstrip("/"),
-            engine=self.engine,
+        return self._details(
+            doc,
             image=ref,
             image_id=image_id,
             image_digest=self._image_digest(doc, ref, image_id),
-            privileged=_bool(_get(doc, "HostConfig", "Privileged")),
-            started_at=parse_time_ns(_get(doc, "State", "StartedAt")),
-            state=_state(doc),
-            pid=_int(_get(doc, "State", "Pid")),
-            labels=_labels(_get(doc, "Config", "Labels")),
-            mounts=_mounts(doc.get("Mounts")),
-            networks=tuple(sorted(networks)) if isinstance(networks, dict) else (),
-            upper_dir=upper_dir(doc),
         )
 
 

@@ -25,6 +25,7 @@ from hardhull.errors import HardhullError
 from hardhull.model.event import HOST, ContainerInfo, Event
 from hardhull.model.event import Mount as EventMount
 from hardhull.runtime.engines import ContainerDetails, EngineClient, pid_cgroup_lines
+from hardhull.runtime.engines_base import split_image
 
 _ID = r"([0-9a-f]{64})"
 # (engine, pattern) in the order they are tried on each path component.
@@ -81,18 +82,6 @@ def pod_uid_from_cgroup(path: str) -> str:
         if m:
             return m.group(1).replace("_", "-")
     return ""
-
-
-def split_image(ref: str) -> tuple[str, str, str]:
-    """``(repository, tag, digest)`` of an image reference (tag/digest ``""`` if absent)."""
-    digest = ""
-    if "@" in ref:
-        ref, digest = ref.split("@", 1)
-    slash = ref.rfind("/")
-    colon = ref.rfind(":")
-    if colon > slash:
-        return ref[:colon], ref[colon + 1 :], digest
-    return ref, "", digest
 
 
 _EXEC_TYPES = frozenset({"execve", "execveat"})
@@ -218,12 +207,11 @@ class Enricher:
         pod_uid = ""
         if not short:
             derived = self._from_pid(event.fields.get("proc.pid"))
-            if derived is not None:
-                engine_hint, full, pod_uid = derived
-                short = full[:12] if full else "host"
-            elif not short:
+            if derived is None:
                 self._count("unattributed")
                 return event
+            engine_hint, full, pod_uid = derived
+            short = full[:12] if full else "host"
         if short == "host":
             self._count("host")
             return self._with(event, HOST)
@@ -246,17 +234,20 @@ class Enricher:
 
     def _with(self, event: Event, info: ContainerInfo) -> Event:
         fields = event.fields
+        extra: dict[str, object] = {}
         if fields.get("container.id") != info.id:
-            fields = {**fields, "container.id": info.id}
+            extra["container.id"] = info.id
         uid = fields.get("user.uid")
         if "user.name" not in fields and isinstance(uid, int) and uid >= 0:
             name = self._user_name(info.id, info.init_pid or fields.get("proc.pid"), uid)
             if name:
-                fields = {**fields, "user.name": name}
+                extra["user.name"] = name
         if info.upper_dir and event.type in _EXEC_TYPES and _UPPER not in fields:
             upper = _exe_in_upper_layer(info.upper_dir, fields.get("proc.exepath"))
             if upper is not None:
-                fields = {**fields, _UPPER: upper}
+                extra[_UPPER] = upper
+        if extra:  # one copy of the event's fields, whatever was added
+            fields = {**fields, **extra}
         return replace(event, container=info, fields=fields)
 
     def _user_name(self, container_id: str, pid: object, uid: int) -> str:
@@ -296,14 +287,7 @@ class Enricher:
         process; None when the pid is unknown or gone."""
         if not isinstance(pid, int) or isinstance(pid, bool) or pid <= 0:
             return None
-        lines = pid_cgroup_lines(pid, self.proc_root)
-        if not lines:
-            return None
-        for path in lines:
-            found = container_id_from_cgroup(path)
-            if found is not None:
-                return found[0], found[1], pod_uid_from_cgroup(path)
-        return "", "", ""
+        return pid_container(pid, self.proc_root)
 
     def _lookup(self, short: str, full: str, engine_hint: str) -> ContainerInfo | None:
         now = self._clock()
@@ -395,10 +379,20 @@ class Enricher:
         return MappingProxyType(own) if own else _FROZEN_EMPTY
 
 
-def process_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str] | None:
-    """``(engine, full id)`` of the container ``pid`` runs in now, None if host or gone."""
-    for path in pid_cgroup_lines(pid, proc_root):
+def pid_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str, str] | None:
+    """``(engine, full id, pod uid)`` from ``/proc/<pid>/cgroup``; ``("", "", "")`` for a
+    host process; None when the pid is gone."""
+    lines = pid_cgroup_lines(pid, proc_root)
+    if not lines:
+        return None
+    for path in lines:
         found = container_id_from_cgroup(path)
         if found is not None:
-            return found
-    return None
+            return found[0], found[1], pod_uid_from_cgroup(path)
+    return "", "", ""
+
+
+def process_container(pid: int, proc_root: str | Path = "/proc") -> tuple[str, str] | None:
+    """``(engine, full id)`` of the container ``pid`` runs in now, None if host or gone."""
+    found = pid_container(pid, proc_root)
+    return (found[0], found[1]) if found is not None and found[1] else None

@@ -12,14 +12,18 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.proctable import CgroupResolver, ProcTable, cgroup_hierarchy
-from hardhull.runtime.sensor.base import SensorStats, stop_child
+from hardhull.runtime.sensor.base import (
+    SensorStats,
+    decoder_stats,
+    require_kernel_access,
+    stop_child,
+)
 from hardhull.runtime.sensor.core_build import build
-from hardhull.runtime.sensor.core_decode import CoreDecoder
+from hardhull.runtime.sensor.core_decode import ARGV_MAX, CoreDecoder
 
 RINGBUF_BYTES = 32 << 20
 """The BPF ring buffer shared by all CPUs; a full buffer is counted as lost, per kind."""
@@ -63,10 +67,7 @@ class CoreSensor:
             raise SensorError(
                 f"the CO-RE sensor is built for x86_64 only, not {platform.machine()}"
             )
-        if os.geteuid() != 0:
-            raise SensorError("the eBPF sensor needs root (CAP_BPF and CAP_PERFMON)")
-        if not Path("/sys/kernel/btf/vmlinux").exists():
-            raise SensorError("the kernel has no BTF (/sys/kernel/btf/vmlinux)")
+        require_kernel_access()
         built = build()
         self.built_cached = built.cached
         root, subsys = cgroup_hierarchy()
@@ -157,15 +158,10 @@ class CoreSensor:
             if by_kind:
                 note += "; lost " + ",".join(f"{k}={v}" for k, v in sorted(by_kind.items()))
             if d.argv_truncated:
-                note += f"; {d.argv_truncated} exec(s) with argv cut at 8 KiB"
+                note += f"; {d.argv_truncated} exec(s) with argv cut at {ARGV_MAX // 1024} KiB"
             if d.skipped:
                 note += "; not attached: " + ",".join(skipped_calls(d.skipped))
-        return SensorStats(
-            received=self.received,
-            lost=d.lost if d else 0,
-            malformed=d.malformed if d else 0,
-            note=note,
-        )
+        return decoder_stats(self.received, d, note)
 
     def close(self) -> None:
         self._closed = True

@@ -15,6 +15,8 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+import platformdirs
+
 from hardhull.errors import SensorError
 
 SOURCES = Path(__file__).with_name("bpf")
@@ -37,8 +39,9 @@ class Built:
 
 
 def cache_root() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "hardhull" / "bpf"
+    """``bpf/`` in hardhull's user cache directory (as the vulnerability database and the
+    drift image indexes use it)."""
+    return Path(platformdirs.user_cache_dir("hardhull", appauthor=False)) / "bpf"
 
 
 def _which(name: str) -> str:

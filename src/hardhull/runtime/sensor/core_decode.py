@@ -15,15 +15,15 @@ from typing import Any
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
 from hardhull.runtime.proctable import ProcTable, container_info
 from hardhull.runtime.sensor.ebpf_decode import (
-    _BPF_CMDS,
+    _BY_CODE,
     _L4,
-    _PTRACE,
+    SOCKET_CALLS,
     _s32,
     errno_name,
-    file_mode,
-    open_flags,
+    render_args,
+    tty_nr,
 )
-from hardhull.runtime.sensor.ebpf_script import SYSCALLS, Syscall
+from hardhull.runtime.sensor.ebpf_script import Syscall
 
 HEADER = struct.Struct("<IHHQIIIIQq16s")
 EXEC = struct.Struct("<IIHHHH")
@@ -45,9 +45,30 @@ FLAG_ARGV_TRUNC, FLAG_EXE_TRUNC = 1, 2
 ARGV_MAX = 8192
 """Bytes of argv captured per exec (all arguments, NUL-separated); more is truncated."""
 
-_BY_CODE: dict[int, Syscall] = dict(enumerate(SYSCALLS, start=1))
 # syscall argument positions where the table's order is not the call's
 _POSITIONS = {"init_module": (1, 2), "accept4": (0, 3)}
+
+Plan = tuple[tuple[str, str, str, int], ...]
+"""How to read one syscall's arguments: ``(kind, name, field, position)`` each, ``field``
+being ``evt.arg.<name>``; kind ``h`` is openat2's ``open_how`` (flags and mode)."""
+
+
+def _plan(sc: Syscall) -> Plan:
+    positions = _POSITIONS.get(sc.name)
+    steps: list[tuple[str, str, str, int]] = []
+    for i, arg in enumerate(sc.args):
+        if arg.kind == "x":
+            if arg.tp == "how":
+                steps.append(("h", "", "", 0))
+            continue  # connect's sockaddr: decoded from the record's socket part
+        steps.append(
+            (arg.kind, arg.falco, f"evt.arg.{arg.falco}", positions[i] if positions else i)
+        )
+    return tuple(steps)
+
+
+_PLANS: dict[int, tuple[Syscall, Plan]] = {code: (sc, _plan(sc)) for code, sc in _BY_CODE.items()}
+"""Per syscall code, built at import: the decode loop does no per-event lookups by name."""
 
 
 def lost_slot_name(slot: int) -> str:
@@ -159,8 +180,8 @@ class CoreDecoder:
             return self._event("procexit", ns, fields, container, ppid, ret)
         if kind == KIND_EXEC:
             return self._exec(buf, pos, size, code, ns, pid, ppid, ret, comm, fields, container)
-        sc = _BY_CODE[code]
-        self._syscall(sc, buf, pos, size, ret, fields)
+        sc, plan = _PLANS[code]
+        self._syscall(sc.name, plan, buf, pos, size, ret, fields)
         fields.update(self.table.process_fields(pid))
         return self._event(sc.name, ns, fields, container, ppid, ret)
 
@@ -208,7 +229,7 @@ class CoreDecoder:
         fields.update(
             {
                 "user.loginuid": _s32(loginuid),
-                "proc.tty": (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0,
+                "proc.tty": tty_nr(tty),
                 "evt.arg.filename": filename,
             }
         )
@@ -226,7 +247,7 @@ class CoreDecoder:
         )
 
     def _syscall(
-        self, sc: Syscall, buf: bytes, pos: int, size: int, ret: int, f: dict[str, Any]
+        self, name: str, plan: Plan, buf: bytes, pos: int, size: int, ret: int, f: dict[str, Any]
     ) -> None:
         a = SYS_ARGS.unpack_from(buf, pos + HDR_SIZE)
         fam, sk_type, proto, lport, rport, laddr, raddr = SOCK.unpack_from(buf, pos + 112)
@@ -239,44 +260,26 @@ class CoreDecoder:
             raw = buf[d : d + n]
             strings.append(_text(raw[:-1] if raw.endswith(b"\0") else raw))
             d += n
-        positions = _POSITIONS.get(sc.name)
         nstr = 0
         out: dict[str, Any] = {}
-        for i, arg in enumerate(sc.args):
-            p = positions[i] if positions else i
-            if arg.kind == "s":
-                out[arg.falco] = strings[nstr] if nstr < len(strings) else ""
+        value: Any
+        for kind, arg, key, p in plan:
+            if kind == "s":
+                value = strings[nstr] if nstr < len(strings) else ""
                 nstr += 1
-            elif arg.kind == "x" and arg.tp == "how":
-                out["flags"], out["mode"] = a[2], a[3]
-            elif arg.kind == "x":
+            elif kind == "h":
+                out["flags"] = f["evt.arg.flags"] = a[2]
+                out["mode"] = f["evt.arg.mode"] = a[3]
                 continue
-            elif arg.kind == "i":
-                out[arg.falco] = _s32(a[p])
-            elif arg.kind == "l":
-                out[arg.falco] = a[p] - (1 << 64) if a[p] >= 1 << 63 else a[p]
+            elif kind == "i":
+                value = _s32(a[p])
+            elif kind == "l":
+                value = a[p] - (1 << 64) if a[p] >= 1 << 63 else a[p]
             else:
-                out[arg.falco] = a[p]
-        f.update({f"evt.arg.{k}": v for k, v in out.items()})
-        name = sc.name
-        if name in ("open", "openat", "openat2"):
-            f["evt.arg.flags"] = open_flags(out.get("flags", 0))
-            f["evt.arg.mode"] = out.get("mode", 0)
-            f["fd.name"] = out.get("name", "")
-            f["fd.typechar"] = "f"
-            f["fd.num"] = ret
-        elif name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):
-            f["evt.arg.mode"] = file_mode(out["mode"])
-        elif name == "ptrace":
-            f["evt.arg.request"] = _PTRACE.get(out["request"], str(out["request"]))
-        elif name == "bpf":
-            cmd = out["cmd"]
-            f["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
-        elif name == "memfd_create":
-            f["fd.num"] = ret
-            f["fd.typechar"] = "o"
-        elif name in ("connect", "accept", "accept4"):
-            f["fd.num"] = out["fd"] if name == "connect" else ret
+                value = a[p]
+            out[arg] = f[key] = value
+        render_args(name, out, ret, f)
+        if name in SOCKET_CALLS:
             sock = (fam, sk_type, proto, lport, rport, laddr, raddr)
             f.update(_socket(name == "connect", sock, strings[0] if lens[0] else ""))
 

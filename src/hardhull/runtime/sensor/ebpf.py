@@ -16,7 +16,12 @@ from pathlib import Path
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.proctable import CgroupResolver, ProcTable, cgroup_hierarchy
-from hardhull.runtime.sensor.base import SensorStats, stop_child
+from hardhull.runtime.sensor.base import (
+    SensorStats,
+    decoder_stats,
+    require_kernel_access,
+    stop_child,
+)
 from hardhull.runtime.sensor.ebpf_decode import Decoder
 from hardhull.runtime.sensor.ebpf_script import STRLEN, build_script
 
@@ -46,10 +51,7 @@ class EbpfSensor:
     def start(self) -> None:
         if not self._bpftrace:
             raise SensorError("bpftrace is not installed", hint="run `make setup`")
-        if os.geteuid() != 0:
-            raise SensorError("the eBPF sensor needs root (CAP_BPF and CAP_PERFMON)")
-        if not Path("/sys/kernel/btf/vmlinux").exists():
-            raise SensorError("the kernel has no BTF (/sys/kernel/btf/vmlinux)")
+        require_kernel_access()
         root, subsys = cgroup_hierarchy()
         script, self.skipped_syscalls = build_script(subsys)
         fd, name = tempfile.mkstemp(prefix="hardhull-sensor-", suffix=".bt")
@@ -170,12 +172,7 @@ class EbpfSensor:
             note += f"; {d.partial} exec(s) missing argument records"
         if self.skipped_syscalls:
             note += "; no tracepoint for " + ",".join(self.skipped_syscalls)
-        return SensorStats(
-            received=self.received,
-            lost=d.lost if d else 0,
-            malformed=d.malformed if d else 0,
-            note=note,
-        )
+        return decoder_stats(self.received, d, note)
 
     def close(self) -> None:
         self._closed = True

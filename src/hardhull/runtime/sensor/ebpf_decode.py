@@ -120,6 +120,73 @@ def _s32(v: int) -> int:
     return v - (1 << 32) if v >= 1 << 31 else v
 
 
+def tty_nr(tty: int) -> int:
+    """Falco's ``proc.tty`` from the kernel's ``dev_t`` (major << 20 | minor)."""
+    return (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0
+
+
+def _render_open(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["evt.arg.flags"] = open_flags(out.get("flags", 0))
+    f["evt.arg.mode"] = out.get("mode", 0)
+    f["fd.name"] = out.get("name", "")
+    f["fd.typechar"] = "f"
+    f["fd.num"] = ret
+
+
+def _render_chmod(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["evt.arg.mode"] = file_mode(out["mode"])
+
+
+def _render_ptrace(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["evt.arg.request"] = _PTRACE.get(out["request"], str(out["request"]))
+
+
+def _render_bpf(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    cmd = out["cmd"]
+    f["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
+
+
+def _render_memfd(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["fd.num"] = ret
+    f["fd.typechar"] = "o"
+
+
+def _render_connect(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["fd.num"] = out["fd"]
+
+
+def _render_accept(out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    f["fd.num"] = ret
+
+
+_RENDER: dict[str, Callable[[dict[str, Any], int, dict[str, Any]], None]] = {
+    "open": _render_open,
+    "openat": _render_open,
+    "openat2": _render_open,
+    "chmod": _render_chmod,
+    "fchmod": _render_chmod,
+    "fchmodat": _render_chmod,
+    "fchmodat2": _render_chmod,
+    "ptrace": _render_ptrace,
+    "bpf": _render_bpf,
+    "memfd_create": _render_memfd,
+    "connect": _render_connect,
+    "accept": _render_accept,
+    "accept4": _render_accept,
+}
+SOCKET_CALLS = frozenset({"connect", "accept", "accept4"})
+"""Calls whose socket fields (``fd.cip``...) each decoder adds from its own layout."""
+
+
+def render_args(name: str, out: dict[str, Any], ret: int, f: dict[str, Any]) -> None:
+    """Falco's rendering of a syscall's raw arguments ``out`` (flags and modes as text,
+    ``fd.*``) into the event fields ``f``; shared by both kernel decoders. One dict
+    lookup per event: the per-call renderers are chosen at import time."""
+    render = _RENDER.get(name)
+    if render is not None:
+        render(out, ret, f)
+
+
 def _ip4(word: int) -> str:
     return socket.inet_ntop(socket.AF_INET, struct.pack("<I", word & 0xFFFFFFFF))
 
@@ -265,30 +332,18 @@ class Decoder:
         argv = [got[i] for i in sorted(got)]
         if sorted(got) != list(range(len(got))):
             self.partial += 1  # an argument record was lost
-        exepath = filename
+        exe = argv[0] if argv else filename
+        args = tuple(argv[1:])
+        if ret >= 0:
+            fields.update({"proc.exe": exe, "proc.args": args, "proc.exepath": filename})
         fields.update(
-            {
-                "proc.exe": argv[0] if argv else filename,
-                "proc.args": tuple(argv[1:]),
-                "proc.exepath": exepath,
-                "user.loginuid": loginuid,
-                "proc.tty": (tty >> 20 << 8) | (tty & 0xFFFFF) if tty else 0,
-                "evt.arg.filename": filename,
-            }
+            {"user.loginuid": loginuid, "proc.tty": tty_nr(tty), "evt.arg.filename": filename}
         )
         if ret >= 0:
-            info = ProcInfo(
-                pid=pid,
-                name=comm,
-                exe=fields["proc.exe"],
-                exepath=exepath,
-                args=fields["proc.args"],
-            )
+            info = ProcInfo(pid=pid, name=comm, exe=exe, exepath=filename, args=args)
             self.table.exec(pid, ppid, info)
         else:
             # A failed exec leaves the caller's image in place (as in libsinsp).
-            for key in ("proc.exe", "proc.args", "proc.exepath"):
-                fields.pop(key, None)
             fields.update(self.table.process_fields(pid))
         return self._event(name, ns, fields, container, ppid, ret, {})
 
@@ -314,31 +369,10 @@ class Decoder:
                 out[a.falco] = int(next(it))
         rest = list(it)
         fields = {f"evt.arg.{k}": v for k, v in out.items() if not k.startswith("_")}
-        if sc.name in ("open", "openat", "openat2"):
-            self._open(fields, out)
-            fields["fd.num"] = ret
-        elif sc.name in ("chmod", "fchmod", "fchmodat", "fchmodat2"):
-            fields["evt.arg.mode"] = file_mode(out["mode"])
-        elif sc.name == "ptrace":
-            fields["evt.arg.request"] = _PTRACE.get(out["request"], str(out["request"]))
-        elif sc.name == "bpf":
-            cmd = out["cmd"]
-            fields["evt.arg.cmd"] = _BPF_CMDS[cmd] if 0 <= cmd < len(_BPF_CMDS) else str(cmd)
-        elif sc.name == "memfd_create":
-            fields["fd.num"] = ret
-            fields["fd.typechar"] = "o"
-        elif sc.name in ("connect", "accept", "accept4"):
-            fields["fd.num"] = out["fd"] if sc.name == "connect" else ret
+        render_args(sc.name, out, ret, fields)
+        if sc.name in SOCKET_CALLS:
             fields.update(_socket(sc.name, out, _sk_values(sc.name, rest), extras))
         return fields
-
-    @staticmethod
-    def _open(fields: dict[str, Any], out: dict[str, Any]) -> None:
-        flags = out.get("flags", 0)
-        fields["evt.arg.flags"] = open_flags(flags)
-        fields["evt.arg.mode"] = out.get("mode", 0)
-        fields["fd.name"] = out.get("name", "")
-        fields["fd.typechar"] = "f"
 
 
 def _socket(name: str, out: dict[str, Any], sk: list[int], extras: list[str]) -> dict[str, Any]:

@@ -23,15 +23,14 @@ become the event's :class:`~hardhull.model.event.ContainerInfo`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import orjson
 
 from hardhull.model.event import ContainerInfo, Event
-from hardhull.runtime.jsonio import MAX_LINE, LineReader, open_input, parse_time_ns
-from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.jsonio import MAX_LINE, parse_time_ns
+from hardhull.runtime.sensor.base import JsonLineSensor
 
 _SPLIT_FIELDS = ("proc.args", "proc.env", "thread.cap_effective", "thread.cap_permitted")
 
@@ -170,7 +169,7 @@ def falco_event_from_json(obj: Any) -> Event:
     return FalcoAlertDecoder().decode(obj)
 
 
-class FalcoJsonSensor:
+class FalcoJsonSensor(JsonLineSensor):
     """Events from Falco JSON output: a file, ``-`` (stdin) or an open binary stream;
     ``follow=True`` keeps reading a growing file until :meth:`close`."""
 
@@ -179,39 +178,10 @@ class FalcoJsonSensor:
     def __init__(
         self, source: str | Path | BinaryIO, *, follow: bool = False, max_line: int = MAX_LINE
     ) -> None:
-        if isinstance(source, str | Path):
-            label = str(source)
-            self._stream = open_input(source)
-            self._owned = label != "-"
-        else:
-            label = getattr(source, "name", "<stream>")
-            self._stream = source
-            self._owned = False
-        self._reader = LineReader(self._stream, max_line=max_line, follow=follow, name=label)
-        self._decoder = FalcoAlertDecoder()
-        self.received = 0
-        self.malformed = 0
-
-    def events(self) -> Iterator[Event]:
-        decode = self._decoder.decode
-        for line in self._reader:
-            if line is None:
-                self.malformed += 1
-                continue
-            if not line.strip():
-                continue
-            try:
-                event = decode(orjson.loads(line))
-            except (orjson.JSONDecodeError, ValueError, TypeError):
-                self.malformed += 1
-                continue
-            self.received += 1
-            yield event
-
-    def stats(self) -> SensorStats:
-        return SensorStats(received=self.received, malformed=self.malformed)
-
-    def close(self) -> None:
-        self._reader.stop()
-        if self._owned:
-            self._stream.close()
+        super().__init__(
+            source,
+            FalcoAlertDecoder().decode,
+            (orjson.JSONDecodeError, ValueError, TypeError),
+            max_line=max_line,
+            follow=follow,
+        )

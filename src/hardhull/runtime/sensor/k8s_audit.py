@@ -27,8 +27,8 @@ import orjson
 
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
-from hardhull.runtime.jsonio import MAX_LINE, LineReader, open_input, parse_time_ns
-from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.jsonio import MAX_LINE, parse_time_ns
+from hardhull.runtime.sensor.base import JsonLineInput, SensorStats
 
 SOURCE = "k8s_audit"
 STAGES = ("RequestReceived", "ResponseStarted", "ResponseComplete", "Panic")
@@ -146,22 +146,14 @@ class K8sAuditFileSensor:
         max_line: int = MAX_LINE,
         max_document: int = MAX_DOCUMENT,
     ) -> None:
-        if isinstance(source, str | Path):
-            self._label = str(source)
-            self._stream = open_input(source)
-            self._owned = self._label != "-"
-        else:
-            self._label = getattr(source, "name", "<stream>")
-            self._stream = source
-            self._owned = False
-        self._reader = LineReader(self._stream, max_line=max_line, follow=follow, name=self._label)
+        self._input = JsonLineInput(source, max_line=max_line, follow=follow)
         self.max_document = max_document
         self.decoder = AuditDecoder(all_stages=all_stages)
 
     def events(self) -> Iterator[Event]:
         decoder = self.decoder
         first = True
-        for line in self._reader:
+        for line in self._input.reader:
             if line is None:
                 decoder.malformed += 1
                 first = False
@@ -185,13 +177,13 @@ class K8sAuditFileSensor:
         parts = [head]
         size = len(head)
         while True:
-            chunk = self._stream.read(1 << 20)
+            chunk = self._input.stream.read(1 << 20)
             if not chunk:
                 break
             size += len(chunk)
             if size > self.max_document:
                 raise SensorError(
-                    f"{self._label}: JSON document larger than {self.max_document} bytes; "
+                    f"{self._input.label}: JSON document larger than {self.max_document} bytes; "
                     "write audit events as JSON lines instead"
                 )
             parts.append(chunk)
@@ -212,6 +204,4 @@ class K8sAuditFileSensor:
         return SensorStats(received=d.received, malformed=d.malformed, note=note)
 
     def close(self) -> None:
-        self._reader.stop()
-        if self._owned:
-            self._stream.close()
+        self._input.close()

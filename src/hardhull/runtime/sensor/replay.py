@@ -19,7 +19,7 @@ A line that does not decode is counted in ``SensorStats.malformed`` and skipped.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, BinaryIO
@@ -27,8 +27,8 @@ from typing import Any, BinaryIO
 import orjson
 
 from hardhull.model.event import ContainerInfo, Event, ProcInfo
-from hardhull.runtime.jsonio import MAX_LINE, LineReader, open_input, parse_time_ns
-from hardhull.runtime.sensor.base import SensorStats
+from hardhull.runtime.jsonio import MAX_LINE, parse_time_ns
+from hardhull.runtime.sensor.base import JsonLineSensor
 
 
 class DecodeError(ValueError):
@@ -193,7 +193,7 @@ def event_from_json(obj: Any) -> Event:
     return EventDecoder().decode(obj)
 
 
-class ReplaySensor:
+class ReplaySensor(JsonLineSensor):
     """Events from a JSONL recording (a path, ``-`` for stdin, or an open binary stream;
     ``.gz``/``.zst`` decompressed). Malformed and oversized lines are counted and skipped."""
 
@@ -202,44 +202,10 @@ class ReplaySensor:
     def __init__(
         self, source: str | Path | BinaryIO, *, max_line: int = MAX_LINE, follow: bool = False
     ) -> None:
-        if isinstance(source, str | Path):
-            self._label = str(source)
-            self._stream = open_input(source)
-            self._owned = str(source) != "-"
-        else:
-            self._label = getattr(source, "name", "<stream>")
-            self._stream = source
-            self._owned = False
-        self._reader = LineReader(
-            self._stream, max_line=max_line, follow=follow, name=str(self._label)
+        super().__init__(
+            source,
+            EventDecoder().decode,
+            (orjson.JSONDecodeError, DecodeError, TypeError),
+            max_line=max_line,
+            follow=follow,
         )
-        self._decoder = EventDecoder()
-        self.received = 0
-        self.malformed = 0
-        self.blank = 0
-
-    def events(self) -> Iterator[Event]:
-        loads = orjson.loads
-        decode = self._decoder.decode
-        for line in self._reader:
-            if line is None:
-                self.malformed += 1
-                continue
-            if not line.strip():
-                self.blank += 1
-                continue
-            try:
-                event = decode(loads(line))
-            except (orjson.JSONDecodeError, DecodeError, TypeError):
-                self.malformed += 1
-                continue
-            self.received += 1
-            yield event
-
-    def stats(self) -> SensorStats:
-        return SensorStats(received=self.received, malformed=self.malformed)
-
-    def close(self) -> None:
-        self._reader.stop()
-        if self._owned:
-            self._stream.close()

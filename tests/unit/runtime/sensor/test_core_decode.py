@@ -218,11 +218,15 @@ def test_malformed_records_are_counted_not_fatal() -> None:
 def test_fork_exit_and_own_pids() -> None:
     d = _decoder()
     d.feed(_exec([b"bash"], [b"bash", b"bin"], b"/bin/bash", pid=50, comm=b"bash"))
-    d.feed(_pad(_hdr(3, ret=100, pid=50, comm=b"bash")))  # bash forks 100
+    assert d.feed(_pad(_hdr(3, ret=100, pid=50, comm=b"bash"))) == []  # bash forks 100
+    child = d.table.get(100)  # the child runs bash's image until it execs
+    assert child is not None and child.ppid == 50
+    assert (child.info.pid, child.info.name, child.info.exepath) == (100, "bash", "/bin/bash")
     (ev,) = d.feed(_exec([b"cat"], [b"cat"], b"/cat", pid=100))
     assert [p.name for p in ev.fields["proc.ancestors"]] == []  # ppid 1 in the header
     (ev,) = d.feed(_pad(_hdr(2, ret=3, pid=100)))
     assert ev.type == "procexit" and ev.fields["evt.rawres"] == 3
+    assert d.table.get(100) is None
     d2 = CoreDecoder(ProcTable(), lambda cg, pid: "", self_pids=frozenset({100}))
     assert d2.feed(_sys("unlink", [0], [b"/x"])) == []
 
