@@ -11,7 +11,6 @@ counted in :meth:`Enricher.stats`, never raised: an event always goes on.
 from __future__ import annotations
 
 import os
-import re
 import stat
 import threading
 import time
@@ -26,19 +25,7 @@ from hardhull.model.event import HOST, ContainerInfo, Event
 from hardhull.model.event import Mount as EventMount
 from hardhull.runtime.engines import ContainerDetails, EngineClient, pid_cgroup_lines
 from hardhull.runtime.engines_base import split_image
-
-_ID = r"([0-9a-f]{64})"
-# (engine, pattern) in the order they are tried on each path component.
-_COMPONENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("podman", re.compile(rf"^libpod-(?:conmon-)?{_ID}(?:\.scope)?$")),
-    ("docker", re.compile(rf"^docker-{_ID}\.scope$")),
-    ("containerd", re.compile(rf"^cri-containerd-{_ID}\.scope$")),
-    ("cri-o", re.compile(rf"^crio-(?:conmon-)?{_ID}(?:\.scope)?$")),
-)
-_POD_COMPONENT = re.compile(
-    r"^(?:kubepods(?:-[a-z]+)?-)?pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?$"
-)
-_BARE_ID = re.compile(rf"^{_ID}$")
+from hardhull.runtime.proctable import POD_COMPONENT, parse_cgroup
 
 LABEL_POD_NAME = "io.kubernetes.pod.name"
 LABEL_POD_NAMESPACE = "io.kubernetes.pod.namespace"
@@ -48,37 +35,16 @@ LABEL_SANDBOX_ID = "io.kubernetes.sandbox.id"
 
 
 def container_id_from_cgroup(path: str) -> tuple[str, str] | None:
-    """``(engine, full 64-hex id)`` for a cgroup path of a container process, else None.
-
-    Recognises podman (``libpod-<id>.scope``, ``libpod-conmon-<id>.scope``, cgroupfs
-    ``/libpod_parent/libpod-<id>``), Docker (``docker-<id>.scope``, ``/docker/<id>``),
-    containerd (``cri-containerd-<id>.scope``), CRI-O (``crio-<id>.scope``,
-    ``crio-conmon-<id>.scope``) and cgroupfs kubepods (``/kubepods/<qos>/pod<uid>/<id>``,
-    engine ``kubernetes`` since the path does not name the runtime). The innermost match
-    wins (a nested ``/container`` leaf is skipped)."""
-    parts = [p for p in path.strip().split("/") if p]
-    for i in range(len(parts) - 1, -1, -1):
-        part = parts[i]
-        for engine, pattern in _COMPONENT_PATTERNS:
-            m = pattern.match(part)
-            if m:
-                return engine, m.group(1)
-        bare = _BARE_ID.match(part)
-        if bare and i > 0:
-            parent = parts[i - 1]
-            if parent == "docker":
-                return "docker", bare.group(1)
-            if parent == "libpod_parent":
-                return "podman", bare.group(1)
-            if _POD_COMPONENT.match(parent):
-                return "kubernetes", bare.group(1)
-    return None
+    """``(engine, full 64-hex id)`` for a cgroup path of a container process or of its
+    engine's monitor (conmon), else None (see :func:`~hardhull.runtime.proctable.parse_cgroup`)."""
+    found = parse_cgroup(path)
+    return (found[0], found[1]) if found is not None else None
 
 
 def pod_uid_from_cgroup(path: str) -> str:
     """The Kubernetes pod UID (with dashes) in a kubepods cgroup path, ``""`` if none."""
     for part in path.split("/"):
-        m = _POD_COMPONENT.match(part)
+        m = POD_COMPONENT.match(part)
         if m:
             return m.group(1).replace("_", "-")
     return ""

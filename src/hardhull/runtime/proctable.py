@@ -18,34 +18,71 @@ import re
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from hardhull.model.event import ContainerInfo, ProcInfo
 
-_HEX64 = r"([0-9a-f]{64})"
-_CGROUP_PATTERNS = (
-    re.compile(rf"libpod-(?!conmon-){_HEX64}(?:\.scope)?(?:/|$)"),
-    re.compile(rf"docker-{_HEX64}\.scope"),
-    re.compile(rf"cri-containerd-{_HEX64}\.scope"),
-    re.compile(rf"crio-(?!conmon-){_HEX64}\.scope"),
-    re.compile(rf"/(?:docker|libpod_parent|kubepods[^/]*(?:/[^/]+)*)/{_HEX64}(?:/|$)"),
-    re.compile(rf"/kubepods[^\s]*[/-]{_HEX64}(?:\.scope)?(?:/|$)"),
+_ID = r"([0-9a-f]{64})"
+# (engine, pattern) tried on each path component, innermost first; group 1 is "conmon-"
+# for the engine's monitor process (conmon), which is not inside the container.
+_COMPONENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("podman", re.compile(rf"^libpod-(conmon-)?{_ID}(?:\.scope)?$")),
+    ("docker", re.compile(rf"^docker-(){_ID}\.scope$")),
+    ("containerd", re.compile(rf"^cri-containerd-(){_ID}\.scope$")),
+    ("cri-o", re.compile(rf"^crio-(conmon-)?{_ID}(?:\.scope)?$")),
 )
+POD_COMPONENT = re.compile(
+    r"^(?:kubepods(?:-[a-z]+)?-)?pod([0-9a-f]{8}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{4}[-_][0-9a-f]{12})(?:\.slice)?$"
+)
+_BARE_ID = re.compile(rf"^{_ID}$")
+# under a kubepods slice: a runtime this table does not name (``<prefix>-<id>.scope``)
+_KUBE_ID = re.compile(rf"^(?:[a-z0-9_]+-)*(conmon-)?{_ID}(?:\.scope)?$")
 
 HOST_ID = "host"
+
+
+def parse_cgroup(path: str) -> tuple[str, str, bool] | None:
+    """``(engine, full 64-hex id, monitor)`` for the cgroup path of a container process
+    (``monitor``: the engine's conmon, outside the container), else None.
+
+    Recognises podman (``libpod-<id>.scope``, ``libpod-conmon-<id>.scope``, cgroupfs
+    ``/libpod_parent/libpod-<id>``), Docker (``docker-<id>.scope``, ``/docker/<id>``),
+    containerd (``cri-containerd-<id>.scope``), CRI-O (``crio-<id>.scope``,
+    ``crio-conmon-<id>.scope``) and the kubelet's slices (``/kubepods/<qos>/pod<uid>/<id>``
+    and other ``...-<id>.scope`` leaves below ``kubepods``: engine ``kubernetes``, since
+    the path does not name the runtime). The innermost match wins (a nested
+    ``/container`` leaf is skipped)."""
+    parts = [p for p in path.strip().split("/") if p]
+    for i in range(len(parts) - 1, -1, -1):
+        part = parts[i]
+        for engine, pattern in _COMPONENT_PATTERNS:
+            m = pattern.match(part)
+            if m:
+                return engine, m.group(2), bool(m.group(1))
+        if i == 0:
+            continue
+        bare = _BARE_ID.match(part)
+        if bare and parts[i - 1] == "docker":
+            return "docker", bare.group(1), False
+        if bare and parts[i - 1] == "libpod_parent":
+            return "podman", bare.group(1), False
+        if any(p.startswith("kubepods") or POD_COMPONENT.match(p) for p in parts[:i]):
+            m = _KUBE_ID.match(part)
+            if m:
+                return "kubernetes", m.group(2), bool(m.group(1))
+    return None
 
 
 def container_id_from_cgroup(path: str) -> str:
     """The 64-hex container id in a cgroup path, or ``""`` for the host (and for conmon,
     the engine's monitor process, which is not inside the container)."""
-    for pat in _CGROUP_PATTERNS:
-        m = pat.search(path)
-        if m:
-            return m.group(1)
-    return ""
+    found = parse_cgroup(path)
+    return found[1] if found is not None and not found[2] else ""
 
 
+@lru_cache(maxsize=4096)
 def container_info(full_id: str) -> ContainerInfo:
     """The minimal attribution a sensor knows; the enricher fills the rest."""
     if not full_id:

@@ -7,7 +7,13 @@ import os
 import pytest
 
 from hardhull.model.event import ProcInfo
-from hardhull.runtime.proctable import ProcTable, container_id_from_cgroup, read_proc_entry
+from hardhull.runtime.enrich import container_id_from_cgroup as enrich_container_id
+from hardhull.runtime.proctable import (
+    ProcTable,
+    container_id_from_cgroup,
+    parse_cgroup,
+    read_proc_entry,
+)
 
 ID = "0123456789abcdef" * 4
 
@@ -22,10 +28,22 @@ ID = "0123456789abcdef" * 4
         f"/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-containerd-{ID}.scope",
         f"/kubepods.slice/kubepods-pod2.slice/crio-{ID}.scope",
         f"/kubepods/besteffort/pod1234/{ID}",
+        f"/kubepods.slice/kubepods-burstable.slice/other-runtime-{ID}.scope",
     ],
 )
 def test_container_paths(path: str) -> None:
     assert container_id_from_cgroup(path) == ID
+
+
+def test_one_parser_for_sensors_and_enricher() -> None:
+    # the engine's monitor (conmon) is the host for the sensors, its container for the
+    # enricher; both read the same parse
+    conmon = f"/kubepods.slice/kubepods-pod1.slice/crio-conmon-{ID}.scope"
+    assert parse_cgroup(conmon) == ("cri-o", ID, True)
+    assert container_id_from_cgroup(conmon) == ""
+    assert enrich_container_id(conmon) == ("cri-o", ID)
+    assert parse_cgroup(f"/system.slice/docker-{ID}.scope") == ("docker", ID, False)
+    assert parse_cgroup(f"/somewhere/{ID}") is None
 
 
 @pytest.mark.parametrize(
