@@ -141,6 +141,13 @@ class Event:
     fields: Mapping[str, Any]
     container: ContainerInfo | None = None
 
+    @property
+    def container_id(self) -> str:
+        """The short container id: the attributed container's, else the sensor's
+        ``container.id`` field (``""`` when neither)."""
+        own = self.container.id if self.container is not None else ""
+        return own or str(self.fields.get("container.id") or "")
+
 
 class Priority(StrEnum):
     """Falco rule priorities, most severe first."""

@@ -167,7 +167,7 @@ class Enricher:
     def enrich(self, event: Event) -> Event:
         self._count("events")
         current = event.container
-        short = (current.id if current else "") or str(event.fields.get("container.id") or "")
+        short = event.container_id
         full = current.full_id if current else ""
         engine_hint = current.engine if current else ""
         pod_uid = ""

@@ -75,7 +75,6 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
     ``workload``). ``container`` is ``null`` when the event has no container context."""
     event = alert.event
     info = event.container
-    cid = info.id if info else event.fields.get("container.id")
     container: dict[str, Any] | None = None
     workload = ""
     if info is not None:
@@ -86,9 +85,9 @@ def alert_to_json(alert: Alert) -> dict[str, Any]:
             "image_digest": info.image_digest,
         }
         workload = info.workload
-    elif cid:
-        container = {"id": str(cid), "name": "", "image": "", "image_digest": ""}
-        workload = str(cid)
+    elif event.container_id:
+        workload = event.container_id
+        container = {"id": workload, "name": "", "image": "", "image_digest": ""}
     return {
         "rule": alert.rule,
         "priority": alert.priority.value,

@@ -86,8 +86,7 @@ class RateLimiter:
             table[reason][rule] = table[reason].get(rule, 0) + 1
 
     def _allow(self, alert: Alert, now: float) -> bool:
-        cid = alert.event.container.id if alert.event.container else ""
-        cid = cid or str(alert.event.fields.get("container.id") or "")
+        cid = alert.event.container_id
         key = (alert.rule, cid, alert.output)
         first = self._seen.get(key)
         if first is not None and now - first < self.dedup_window:

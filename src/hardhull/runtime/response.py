@@ -147,8 +147,7 @@ class Responder:
         if not entries:
             return []
         info = alert.event.container
-        cid = (info.full_id or info.id) if info else ""
-        cid = cid or str(alert.event.fields.get("container.id") or "")
+        cid = (info.full_id if info else "") or alert.event.container_id
         records: list[ActionRecord] = []
         if not cid or cid == "host":
             base = info or ContainerInfo(id=cid or "host")
