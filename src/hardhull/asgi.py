@@ -1,8 +1,10 @@
-"""The bits of raw ASGI both of hardhull's HTTPS endpoints use (the admission webhook and
-the Kubernetes audit webhook): type aliases, a size-bounded body reader, a reply."""
+"""The bits both of hardhull's HTTPS endpoints use (the admission webhook and the
+Kubernetes audit webhook): raw-ASGI type aliases, a size-bounded body reader, a reply,
+and the listening socket."""
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -10,6 +12,21 @@ Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
+JSON_HEADERS = [(b"content-type", b"application/json")]
+
+
+def listen_socket(address: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A bound, listening TCP socket (IPv6 when ``address`` has a colon, SO_REUSEADDR);
+    the ``OSError`` is the caller's to report."""
+    sock = socket.socket(socket.AF_INET6 if ":" in address else socket.AF_INET)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((address, port))
+        sock.listen(backlog)
+    except OSError:
+        sock.close()
+        raise
+    return sock
 
 
 async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
@@ -37,7 +54,9 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes | None:
             return b"".join(chunks)
 
 
-async def reply(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]]) -> None:
+async def reply(
+    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] = JSON_HEADERS
+) -> None:
     """A complete response with its Content-Length."""
     await send(
         {

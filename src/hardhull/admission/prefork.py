@@ -28,6 +28,7 @@ import time
 from collections.abc import Callable
 from types import FrameType
 
+from hardhull.asgi import listen_socket
 from hardhull.errors import UsageError
 
 log = logging.getLogger("hardhull.admission")
@@ -40,14 +41,9 @@ _PID = struct.Struct("=i")
 
 def bind(address: str, port: int) -> socket.socket:
     """A listening TCP socket, inheritable by the workers."""
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((address, port))
-        sock.listen(2048)
+        sock = listen_socket(address, port)
     except OSError as exc:
-        sock.close()
         raise UsageError(f"cannot listen on {address}:{port} ({exc.strerror})") from None
     sock.set_inheritable(True)
     return sock

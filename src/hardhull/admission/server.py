@@ -35,7 +35,6 @@ from hardhull.asgi import Receive, Scope, Send, read_body, reply
 
 log = logging.getLogger("hardhull.admission")
 
-_JSON = [(b"content-type", b"application/json")]
 _TEXT = [(b"content-type", b"text/plain; version=0.0.4")]
 DRAIN_S = 1.0
 _BUCKETS_MS = (1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 1000.0)
@@ -97,7 +96,7 @@ class AdmissionApp:
         try:
             if path in ("/validate", "/mutate"):
                 if method != "POST":
-                    await reply(send, 405, b'{"error":"use POST","code":405}', _JSON)
+                    await reply(send, 405, b'{"error":"use POST","code":405}')
                     return
                 await self._review(scope, receive, send, mutate=path == "/mutate")
             elif path == "/healthz":
@@ -109,7 +108,7 @@ class AdmissionApp:
             elif path == "/metrics":
                 await reply(send, 200, self.metrics.render(), _TEXT)
             else:
-                await reply(send, 404, b'{"error":"not found","code":404}', _JSON)
+                await reply(send, 404, b'{"error":"not found","code":404}')
         except Exception:  # never let a request take the server down
             log.exception("admission request failed")
             self.metrics.inc("hardhull_admission_internal_errors_total")
@@ -156,7 +155,7 @@ class AdmissionApp:
                 f'hardhull_admission_requests_total{{endpoint="{endpoint}",result="too_large"}}'
             )
             msg = f'{{"error":"request body larger than {self.max_body} bytes","code":413}}'
-            await reply(send, 413, msg.encode(), _JSON)
+            await reply(send, 413, msg.encode())
             return
         try:
             review = parse_review(body)
@@ -165,7 +164,7 @@ class AdmissionApp:
                 f'hardhull_admission_requests_total{{endpoint="{endpoint}",result="bad_request"}}'
             )
             status, payload = error_response(err)
-            await reply(send, status, payload, _JSON)
+            await reply(send, status, payload)
             return
         decision = await self._decide(review, mutate)
         elapsed = time.perf_counter() - start
@@ -182,7 +181,7 @@ class AdmissionApp:
             self.metrics.inc(f'hardhull_admission_failures_total{{reason="{decision.note}"}}')
         self.metrics.observe(elapsed * 1000.0)
         payload = decision.response(review.uid)
-        await reply(send, 200, payload, _JSON)
+        await reply(send, 200, payload)
         if self.recycler is not None:
             self.recycler.tick()
 

@@ -33,7 +33,7 @@ from typing import Any
 
 import uvicorn
 
-from hardhull.asgi import Receive, Scope, Send, read_body, reply
+from hardhull.asgi import JSON_HEADERS, Receive, Scope, Send, listen_socket, read_body, reply
 from hardhull.errors import SensorError
 from hardhull.model.event import Event
 from hardhull.runtime.sensor.base import SensorStats
@@ -41,7 +41,6 @@ from hardhull.runtime.sensor.k8s_audit import AuditDecoder, AuditRecordError
 
 log = logging.getLogger("hardhull.runtime.k8s_audit")
 
-_JSON = [(b"content-type", b"application/json")]
 _TEXT = [(b"content-type", b"text/plain; version=0.0.4")]
 
 
@@ -137,15 +136,15 @@ class AuditWebhookApp:
         path, method = scope["path"], scope["method"]
         if path == self.config.path:
             if method != "POST":
-                await _reply(send, 405, b'{"error":"use POST","code":405}')
+                await reply(send, 405, b'{"error":"use POST","code":405}')
                 return
             await self._post(scope, receive, send)
         elif path == "/healthz":
-            await _reply(send, 200, b"ok", _TEXT)
+            await reply(send, 200, b"ok", _TEXT)
         elif path == "/metrics":
-            await _reply(send, 200, self.render_metrics(), _TEXT)
+            await reply(send, 200, self.render_metrics(), _TEXT)
         else:
-            await _reply(send, 404, b'{"error":"not found","code":404}')
+            await reply(send, 404, b'{"error":"not found","code":404}')
 
     def _authorized(self, scope: Scope) -> bool:
         if self._token is None:
@@ -160,34 +159,34 @@ class AuditWebhookApp:
     async def _post(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not self._authorized(scope):
             self.inc("unauthorized")
-            await _reply(
+            await reply(
                 send,
                 401,
                 b'{"error":"unauthorized","code":401}',
-                [*_JSON, (b"www-authenticate", b'Bearer realm="hardhull"')],
+                [*JSON_HEADERS, (b"www-authenticate", b'Bearer realm="hardhull"')],
             )
             return
         body = await read_body(scope, receive, self.config.max_body)
         if body is None:
             self.inc("too_large")
-            await _reply(send, 413, b'{"error":"request body too large","code":413}')
+            await reply(send, 413, b'{"error":"request body too large","code":413}')
             return
         try:
             events = self.decoder.decode_body(body)
         except AuditRecordError:
             self.inc("bad_request")
-            await _reply(send, 400, b'{"error":"expected an audit.k8s.io/v1 EventList","code":400}')
+            await reply(send, 400, b'{"error":"expected an audit.k8s.io/v1 EventList","code":400}')
             return
         room = self.sink.maxsize - self.sink.qsize() if self.sink.maxsize > 0 else len(events)
         if len(events) > room:
             self.lost += len(events)
             self.inc("busy")
-            await _reply(send, 503, b'{"error":"event queue full, retry later","code":503}')
+            await reply(send, 503, b'{"error":"event queue full, retry later","code":503}')
             return
         for event in events:
             self.sink.put_nowait(event)
         self.inc("accepted")
-        await _reply(send, 200, b"{}")
+        await reply(send, 200, b"{}")
 
     def render_metrics(self) -> bytes:
         lines = [
@@ -202,12 +201,6 @@ class AuditWebhookApp:
             f"hardhull_k8s_audit_events_lost_total {self.lost}",
         ]
         return ("\n".join(lines) + "\n").encode()
-
-
-async def _reply(
-    send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None
-) -> None:
-    await reply(send, status, body, headers or _JSON)
 
 
 class K8sAuditWebhookSensor:
@@ -232,9 +225,7 @@ class K8sAuditWebhookSensor:
         """Bind, start serving, and wait until the server accepts connections."""
         cfg = self.config
         try:
-            sock = socket.socket(socket.AF_INET6 if ":" in cfg.address else socket.AF_INET)
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((cfg.address, cfg.port))
+            sock = listen_socket(cfg.address, cfg.port)
         except OSError as exc:
             raise SensorError(
                 f"audit webhook: cannot listen on {cfg.address}:{cfg.port} ({exc.strerror})"
