@@ -343,7 +343,10 @@ class Decoder:
             info = ProcInfo(pid=pid, name=comm, exe=exe, exepath=filename, args=args)
             self.table.exec(pid, ppid, info)
         else:
-            # A failed exec leaves the caller's image in place (as in libsinsp).
+            # A failed exec leaves the caller's image in place (as in libsinsp): the
+            # process fields stay the caller's; the attempt is evt.arg.filename/args, as
+            # the CO-RE decoder reports it.
+            fields["evt.arg.args"] = " ".join(args)
             fields.update(self.table.process_fields(pid))
         return self._event(name, ns, fields, container, ppid, ret, {})
 
