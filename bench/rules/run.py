@@ -5,7 +5,7 @@ Falco rules plus hardhull's own, and compare with only decoding the same stream.
     .venv/bin/python bench/rules/run.py --events 200000 --repeat 1 --json
 
 The stream is generated once, deterministically (bench/rules/gen.py), into
-``~/.cache/hardhull-bench/rules/events-<N>.jsonl`` and reused. In one process:
+``~/.cache/hardhull/bench/rules/events-<N>.jsonl`` and reused. In one process:
 
 * (a) decode: read the JSONL lines and decode them into ``Event`` objects (the replay
   reader: bounded line reader + orjson + ``EventDecoder``);
@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import platformdirs
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "src"))
@@ -51,7 +52,7 @@ FALCO_RULES = Path(
 )
 HARDHULL_RULES = ROOT / "src/hardhull/runtime/data/hardhull_rules.yaml"
 LOCAL_RULES = Path(__file__).resolve().parent / "local_rules.yaml"
-CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "hardhull-bench/rules"
+CACHE = Path(platformdirs.user_cache_dir("hardhull", appauthor=False)) / "bench" / "rules"
 
 
 def _decode_only(path: Path) -> tuple[int, float]:
