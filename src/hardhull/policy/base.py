@@ -9,7 +9,7 @@ did not match the resource return nothing (or ``skip`` when a precondition exclu
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Protocol
@@ -148,3 +148,22 @@ class Policy(Protocol):
         ...
 
     def evaluate(self, inp: AdmissionInput) -> Sequence[RuleResult]: ...
+
+
+CONTAINER_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
+
+
+def container_images(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(container path, image)`` for every container of a pod spec (``""`` for an
+    image that is missing or not a string); the path is ``section[name]``, or
+    ``section[index]`` for a container without a name."""
+    for section in CONTAINER_SECTIONS:
+        items = spec.get(section)
+        if not isinstance(items, list):
+            continue
+        for i, item in enumerate(items):
+            if isinstance(item, Mapping):
+                image = item.get("image")
+                name = item.get("name")
+                label = f"{section}[{name if isinstance(name, str) and name else i}]"
+                yield label, image if isinstance(image, str) else ""

@@ -15,11 +15,18 @@ CronJob) on CREATE and UPDATE, and returns one :class:`RuleResult` per rule.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
-from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.base import (
+    Action,
+    AdmissionInput,
+    Result,
+    RuleResult,
+    SourcePos,
+    container_images,
+)
 from hardhull.policy.vulngate import VulnGateOptions, VulnGatePolicy
 from hardhull.posture.checks.images import parse_image, registry_allowed
 from hardhull.posture.pss import evaluate_pod, parse_version, pod_spec_of
@@ -28,27 +35,12 @@ from hardhull.posture.pss.version import PssVersion
 BUILTIN_KIND = "Builtin"
 _POS = SourcePos("<builtin>")
 _OPERATIONS = frozenset({"CREATE", "UPDATE"})
-_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 
 
 def _pod_parts(inp: AdmissionInput) -> tuple[Mapping[str, Any], Mapping[str, Any]] | None:
     if inp.operation not in _OPERATIONS or inp.obj is None:
         return None
     return pod_spec_of(inp.obj)
-
-
-def _images(spec: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
-    """``(container path, image)`` for every container that names an image."""
-    for section in _SECTIONS:
-        items = spec.get(section)
-        if not isinstance(items, list):
-            continue
-        for i, item in enumerate(items):
-            if isinstance(item, Mapping):
-                image = item.get("image")
-                name = item.get("name")
-                label = f"{section}[{name if isinstance(name, str) and name else i}]"
-                yield label, image if isinstance(image, str) else ""
 
 
 @dataclass(frozen=True)
@@ -162,7 +154,7 @@ class _ImageRule:
             return ()
         bad = [
             f"{where}: {image or '<no image>'}"
-            for where, image in _images(parts[1])
+            for where, image in container_images(parts[1])
             if not image or self._violates(image)
         ]
         if not bad:

@@ -29,7 +29,14 @@ from pathlib import Path
 from typing import Any
 
 from hardhull.model import Severity
-from hardhull.policy.base import Action, AdmissionInput, Result, RuleResult, SourcePos
+from hardhull.policy.base import (
+    Action,
+    AdmissionInput,
+    Result,
+    RuleResult,
+    SourcePos,
+    container_images,
+)
 from hardhull.policy.vulngate_reports import (
     ReportCache,
     ScanRecord,
@@ -51,7 +58,6 @@ from hardhull.posture.pss import pod_spec_of
 NAME = "vulnerability-gate"
 _POS = SourcePos("<builtin>")
 _OPERATIONS = frozenset({"CREATE", "UPDATE"})
-_SECTIONS = ("containers", "initContainers", "ephemeralContainers")
 _WORST = 3  # advisory ids named per image
 
 
@@ -93,18 +99,6 @@ class VulnExemption:
         """A short label for messages."""
         scope = ", ".join([*self.images, *sorted(self.advisories)]) or "everything"
         return f"{scope} ({self.reason})"
-
-
-def _images(spec: Mapping[str, Any]) -> list[str]:
-    out: list[str] = []
-    for section in _SECTIONS:
-        items = spec.get(section)
-        if isinstance(items, list):
-            for item in items:
-                image = item.get("image") if isinstance(item, Mapping) else None
-                if isinstance(image, str) and image and image not in out:
-                    out.append(image)
-    return out
 
 
 @dataclass(frozen=True)
@@ -250,7 +244,7 @@ class VulnGatePolicy:
         if spec is None:
             return ()
         today = dt.date.today()
-        images = _images(spec)
+        images = list(dict.fromkeys(img for _, img in container_images(spec) if img))
         records: dict[str, ScanRecord] = {}
         missing: list[str] = []
         for image in images:
